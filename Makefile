@@ -149,7 +149,7 @@ check-core: $(M_CORE)
 # ---- unit tests (native gcc, glibc; default and tiny limits) ----------------
 
 UCC    := gcc
-UFLAGS := $(CSTD) $(WARN) -O1 -g -D_GNU_SOURCE -Icore -Itests/unit
+UFLAGS := $(CSTD) $(WARN) -O1 -g -D_GNU_SOURCE -Icore -Iplatform -Ifirmware -Itests/unit
 
 define unit_variant
 $(BUILD)/$(1)/core/%.o: core/%.c core/*.h

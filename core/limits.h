@@ -29,6 +29,21 @@
 #ifndef VIGIL_MAX_APPNAME
 #define VIGIL_MAX_APPNAME 48
 #endif
+#ifndef VIGIL_MAX_PROCID
+#define VIGIL_MAX_PROCID 128
+#endif
+#ifndef VIGIL_MAX_MSGID
+#define VIGIL_MAX_MSGID 32
+#endif
+
+/* Most digits accepted in an RFC 6587 octet count.  Costs nothing (the
+ * framer skips what it does not keep); bounds how far a peer can make a
+ * connection skip: 8 digits is just under 100 MB.  A longer count is a
+ * malformed frame: counted, and the connection is closed.  Must be able to
+ * write VIGIL_MAX_MSG. */
+#ifndef VIGIL_MAX_OCTET_DIGITS
+#define VIGIL_MAX_OCTET_DIGITS 8
+#endif
 
 /* Datagrams read per UDP wake-up (libuv's recvmmsg batch).  Bounds the work
  * of one callback so the loop cannot starve; the rest waits in the kernel's
@@ -126,11 +141,65 @@
 #define VIGIL_MAX_CONFIG_LINE 512
 #endif
 
+/* Longest file path in the config (pid file, log file, snapshot, keys). */
+#ifndef VIGIL_MAX_PATH
+#define VIGIL_MAX_PATH 256
+#endif
+
+/* Config errors remembered and reported by `vigild -t`; later errors are
+ * counted but not described. */
+#ifndef VIGIL_MAX_CONFIG_ERRORS
+#define VIGIL_MAX_CONFIG_ERRORS 16
+#endif
+
 /* ---- Drain template miner ---------------------------------------------- */
 /* (section owned by core/drain and core/mask) */
 
 /* ---- ART detector ------------------------------------------------------ */
 /* (section owned by core/art) */
+
+/* Values per step one ART stream accepts (1 for a metric series, a log
+ * feature vector per window otherwise).  Every stream pays for the maximum:
+ * each unit adds 2 * VIGIL_ART_MAX_CATS floats to the category table
+ * (4 KiB at 512 categories) plus ~2 KiB of warm-up and median state.
+ * art_init refuses a larger dim. */
+#ifndef VIGIL_ART_MAX_DIM
+#define VIGIL_ART_MAX_DIM 16
+#endif
+
+/* ART categories per stream.  Costs 8 * (2*16 + 2*dim_max) + 8 bytes each
+ * (128 KiB + 4 KiB at 512 with dim_max 16).  When full, the category that
+ * was least recently the best match is replaced, and counted.  512 never
+ * fills on NAB except on its one long drifting series. */
+#ifndef VIGIL_ART_MAX_CATS
+#define VIGIL_ART_MAX_CATS 512
+#endif
+
+/* Probation (warm-up) length bounds, raw steps.  The down-sampling factor
+ * is probation / 104, so the warm-up buffer never exceeds 208 feature
+ * vectors whatever the probation; the bounds only keep the factor sane
+ * (at most 10 raw steps per scored step) and leave enough warm-up steps
+ * (at least 4 feature windows) to estimate the vigilance.  art_init refuses
+ * values outside. */
+#ifndef VIGIL_ART_MIN_PROBATION
+#define VIGIL_ART_MIN_PROBATION 32
+#endif
+#ifndef VIGIL_ART_MAX_PROBATION
+#define VIGIL_ART_MAX_PROBATION 1100
+#endif
+
+/* Largest input magnitude used as is; larger finite values are clamped and
+ * counted so that range arithmetic cannot overflow. */
+#ifndef VIGIL_ART_MAX_ABS
+#define VIGIL_ART_MAX_ABS 1e150
+#endif
+#if VIGIL_ART_MAX_DIM < 1 || VIGIL_ART_MAX_CATS < 2
+#error "ART needs at least one input dimension and two categories"
+#endif
+#if VIGIL_ART_MIN_PROBATION < 32 || \
+    VIGIL_ART_MAX_PROBATION < VIGIL_ART_MIN_PROBATION
+#error "ART probation bounds: need 32 <= MIN_PROBATION <= MAX_PROBATION"
+#endif
 
 /* ---- impossible combinations ------------------------------------------- */
 

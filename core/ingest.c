@@ -1,0 +1,87 @@
+/*
+ * ingest.c - per-message accounting (see ingest.h).
+ */
+#include <string.h>
+
+#include "err.h"
+#include "ingest.h"
+
+/* Header defects that make a message count as a parse error.  A missing
+ * hostname is not one: busybox syslogd and many embedded senders omit it. */
+#define PARSE_ERROR_FLAGS                                                      \
+	(SYSLOG_F_NOPRI | SYSLOG_F_BADPRI | SYSLOG_F_NOTIME | SYSLOG_F_BADSD |     \
+	    SYSLOG_F_LONGFIELD)
+
+void
+ingest_init(struct ingest *in, const struct hosts *hosts,
+    const struct syslog_cfg *scfg)
+{
+	memset(in, 0, sizeof(*in));
+	in->hosts = *hosts;
+	hosts_reset_counters(&in->hosts);
+	in->syslog = *scfg;
+}
+
+void
+ingest_reconfigure(struct ingest *in, const struct hosts *hosts,
+    const struct syslog_cfg *scfg)
+{
+	/* The old table is copied aside because the new one overwrites it;
+	 * struct hosts is flat, so a copy is all it takes. */
+	static struct hosts old;
+
+	old = in->hosts;
+	in->hosts = *hosts;
+	hosts_reset_counters(&in->hosts);
+	hosts_carry_counters(&in->hosts, &old);
+	in->syslog = *scfg;
+}
+
+int
+ingest_message(struct ingest *in, const struct hosts_addr *src,
+    const char *buf, size_t len, size_t orig_len, int truncated,
+    int64_t now_s, struct ingest_result *res)
+{
+	struct ingest_result local;
+	struct ingest_result *r = res ? res : &local;
+
+	in->stats.received++;
+	r->host = hosts_lookup(&in->hosts, src);
+	if (r->host < 0) {
+		in->stats.unknown_source++;
+		return VIGIL_ENOENT;
+	}
+	syslog_parse(&in->syslog, buf, len, now_s, &r->msg);
+
+	struct hosts_counters *c = &in->hosts.h[r->host].c;
+	in->stats.accepted++;
+	c->messages++;
+	c->bytes += orig_len;
+	c->severity[r->msg.severity & 7]++;
+	c->last_seen_s = now_s;
+	if (truncated) {
+		c->truncated++;
+		in->stats.truncated++;
+	}
+	if (r->msg.flags & PARSE_ERROR_FLAGS) {
+		c->parse_errors++;
+		in->stats.parse_errors++;
+	}
+	if (r->msg.flags & SYSLOG_F_EMPTY)
+		in->stats.empty++;
+	size_t hl = r->msg.host_len;
+	if (hl > VIGIL_MAX_HOSTNAME)
+		hl = VIGIL_MAX_HOSTNAME;
+	if (hl) {
+		memcpy(c->last_hostname, r->msg.host, hl);
+		c->last_hostname[hl] = '\0';
+	}
+	return 0;
+}
+
+void
+ingest_reset_counters(struct ingest *in)
+{
+	memset(&in->stats, 0, sizeof(in->stats));
+	hosts_reset_counters(&in->hosts);
+}

@@ -1,0 +1,112 @@
+# lib.sh - shared helpers for the integration tests (sourced, POSIX sh).
+#
+# Every test runs its own vigild on unique loopback ports (machines are
+# shared), in a private temporary directory, and kills what it started.
+
+VIGIL_BUILD=${VIGIL_BUILD:-build}
+VIGILD=${VIGILD:-$VIGIL_BUILD/vigild}
+VIGILCTL=${VIGILCTL:-$VIGIL_BUILD/vigilctl}
+PY=/usr/bin/python3
+T=$(mktemp -d "${TMPDIR:-/tmp}/vigil-test.XXXXXX")
+VIGILD_PID=
+PIDS=
+
+cleanup() {
+	for p in $VIGILD_PID $PIDS; do
+		kill "$p" 2>/dev/null
+	done
+	sleep 0.2
+	for p in $VIGILD_PID $PIDS; do
+		kill -9 "$p" 2>/dev/null
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+
+fail() {
+	echo "FAIL: $*"
+	if [ -f "$T/vigild.log" ]; then
+		echo "--- vigild log (tail)"
+		tail -n 30 "$T/vigild.log"
+	fi
+	exit 1
+}
+
+skip() {
+	echo "$*"
+	exit 77
+}
+
+# free_port: a TCP and UDP port that is free on 127.0.0.1 now, from a range
+# keyed on the process id so parallel runs rarely collide.
+free_port() {
+	$PY - "$$" <<'PYEOF'
+import socket, sys, random
+r = random.Random(int(sys.argv[1]) * 7919 + int.from_bytes(__import__('os').urandom(2), 'big'))
+for _ in range(200):
+    p = r.randrange(20000, 60000)
+    ok = True
+    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+        s = socket.socket(socket.AF_INET, kind)
+        try:
+            s.bind(("127.0.0.1", p))
+        except OSError:
+            ok = False
+        s.close()
+    if ok:
+        print(p)
+        break
+PYEOF
+}
+
+# start_vigild CONF: start vigild in the foreground (backgrounded by the
+# shell), wait until it logs "ready".
+start_vigild() {
+	"$VIGILD" -c "$1" >"$T/vigild.log" 2>&1 &
+	VIGILD_PID=$!
+	i=0
+	while ! grep -q ': ready' "$T/vigild.log" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$VIGILD_PID" 2>/dev/null; then
+			fail "vigild did not start"
+		fi
+		sleep 0.1
+	done
+}
+
+# stop_vigild: SIGTERM and wait; fails the test if it does not stop
+# cleanly within 10 s.
+stop_vigild() {
+	kill -TERM "$VIGILD_PID" || fail "vigild not running"
+	i=0
+	while kill -0 "$VIGILD_PID" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && fail "vigild did not stop on SIGTERM"
+		sleep 0.1
+	done
+	wait "$VIGILD_PID"
+	rc=$?
+	VIGILD_PID=
+	[ $rc -eq 0 ] || fail "vigild exited with $rc"
+}
+
+# jget JSON-FILE EXPR: evaluate a python expression over the parsed JSON
+# document bound to j, e.g. jget s.json 'j["summary"]["arena"]["used"]'.
+jget() {
+	$PY -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+# host_messages JSON-FILE NAME: the message count of host NAME.
+host_messages() {
+	jget "$1" "[h['messages'] for h in j['hosts'] if h['name']=='$2'][0]"
+}
+
+# wait_for CMD...: retry a command for up to 10 s.
+wait_for() {
+	i=0
+	until "$@"; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && return 1
+		sleep 0.1
+	done
+}
