@@ -162,7 +162,9 @@ $(1)-bins: $(patsubst tests/unit/%.c,$(BUILD)/$(1)/%,$(UNIT_SRC))
 endef
 $(eval $(call unit_variant,unit,))
 $(eval $(call unit_variant,unit-tiny,$(TINY)))
-$(eval $(call unit_variant,unit-asan,-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all))
+# (A variable, because a comma in a $(call) argument would split it.)
+USAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+$(eval $(call unit_variant,unit-asan,$(USAN)))
 
 unit: unit-bins
 	tests/run.sh unit $(BUILD)/unit
@@ -182,7 +184,7 @@ lab: all
 
 # ---- sanitizer build (glibc, ASan+UBSan) ------------------------------------
 
-SAN    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN    := $(USAN)
 AFLAGS := $(CSTD) $(WARN) -O1 -g $(SAN)
 A      := $(BUILD)/asan
 $(A)/core/%.o: core/%.c core/*.h
@@ -217,6 +219,7 @@ FFLAGS := $(CSTD) $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined \
 $(F)/%: tests/fuzz/%.c $(CORE_SRC) $(PROTO_GEN) core/*.h
 	@mkdir -p $(@D)
 	clang $(FFLAGS) -o $@ $< $(CORE_SRC) $(wildcard $(FUZZ_EXTRA_$*)) -lm
+FUZZ_EXTRA_fuzz_config := firmware/config.c
 fuzz: $(patsubst tests/fuzz/%.c,$(F)/%,$(FUZZ_SRC))
 	tests/fuzz/run.sh $(F) $(FUZZ_SECONDS)
 
