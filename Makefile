@@ -152,7 +152,7 @@ UCC    := gcc
 UFLAGS := $(CSTD) $(WARN) -O1 -g -D_GNU_SOURCE -Icore -Iplatform -Ifirmware -Itests/unit
 
 define unit_variant
-$(BUILD)/$(1)/core/%.o: core/%.c core/*.h
+$(BUILD)/$(1)/core/%.o: core/%.c core/*.h Makefile $(wildcard tests/unit/tiny-*.mk)
 	@mkdir -p $$(@D)
 	$(UCC) $(UFLAGS) $(2) -c $$< -o $$@
 $(BUILD)/$(1)/%: tests/unit/%.c tests/unit/runner.c tests/unit/unit.h $(CORE_SRC:%.c=$(BUILD)/$(1)/%.o)

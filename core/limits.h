@@ -83,7 +83,11 @@
 /* Largest status request or reply frame, in bytes.  UDP replies are capped
  * at VIGIL_STATUS_UDP_MAX so they fit one unfragmented datagram; a reply
  * that does not fit is answered with an error telling the client to use
- * TCP.  A larger request is refused and the connection closed. */
+ * TCP.  A larger request is refused and the connection closed.  A TCP
+ * host list that does not fit one frame is sent in pages (the client asks
+ * for the rest).  Costs 2 * VIGIL_STATUS_MAX_FRAME per status connection
+ * (a receive and a reply buffer: 256 KiB for 8 connections) plus one
+ * UDP datagram each way. */
 #ifndef VIGIL_STATUS_MAX_FRAME
 #define VIGIL_STATUS_MAX_FRAME 16384
 #endif
@@ -105,15 +109,32 @@
 
 /* Nonces remembered for replay protection of authenticated requests.  A
  * request is accepted only within VIGIL_AUTH_WINDOW_S seconds of our clock
- * and with a nonce not seen in that window.  When the ring is full the
- * oldest nonce is forgotten; that is safe because requests older than the
- * window are refused by time anyway, and the ring is sized for far more
- * authenticated requests per window than a NOC sends. */
+ * and with a nonce not seen in that window.  A nonce is forgotten once its
+ * request's timestamp has left the window (a replay would be refused by
+ * time).  When every slot holds a nonce that is still live, a new command
+ * is refused (RESULT_BUSY, counted) rather than forgetting one that could
+ * be replayed: the table is sized for far more authenticated requests per
+ * window than a NOC sends.  Costs VIGIL_MAX_NONCES * (VIGIL_AUTH_NONCE_MAX
+ * + 16) bytes (12 KiB at 256). */
 #ifndef VIGIL_MAX_NONCES
 #define VIGIL_MAX_NONCES 256
 #endif
 #ifndef VIGIL_AUTH_WINDOW_S
 #define VIGIL_AUTH_WINDOW_S 60
+#endif
+
+/* Longest nonce accepted in an authenticated request, bytes (the protocol
+ * allows 8..32; vigil.options bounds the wire field to 32).  A longer nonce
+ * is refused as a bad request. */
+#ifndef VIGIL_AUTH_NONCE_MAX
+#define VIGIL_AUTH_NONCE_MAX 32
+#endif
+
+/* Seconds a status TCP connection may stay idle (no complete request)
+ * before vigild closes it (counted).  Bounds how long a slot can be held
+ * by a client that connects and says nothing. */
+#ifndef VIGIL_STATUS_IDLE_S
+#define VIGIL_STATUS_IDLE_S 10
 #endif
 
 /* Longest pre-shared key, bytes. */
@@ -155,6 +176,96 @@
 /* ---- Drain template miner ---------------------------------------------- */
 /* (section owned by core/drain and core/mask) */
 
+/* Templates the miner keeps (one miner for the whole rack).  Each slot
+ * costs 40 bytes plus its record in the token pool below.  When all are in
+ * use a new template evicts the least recently used one (counted; its id
+ * is retired, see drain.h), or, with "full overflow" in the rules, the
+ * line is answered with DRAIN_ID_OVERFLOW (counted). */
+#ifndef VIGIL_DRAIN_MAX_TEMPLATES
+#define VIGIL_DRAIN_MAX_TEMPLATES 4096
+#endif
+
+/* Tokens per line.  A line with more tokens keeps its first
+ * VIGIL_DRAIN_MAX_TOKENS - 1 tokens and the whole rest of the line as one
+ * last token (counted).  Costs 16 bytes of stack per token in drain_add. */
+#ifndef VIGIL_DRAIN_MAX_TOKENS
+#define VIGIL_DRAIN_MAX_TOKENS 128
+#endif
+
+/* Longest line the miner looks at, in bytes, before and after masking.
+ * Longer input is cut to this length (counted).  Costs two buffers of this
+ * size on the stack of drain_add. */
+#ifndef VIGIL_DRAIN_MAX_LINE
+#define VIGIL_DRAIN_MAX_LINE 4096
+#endif
+
+/* Token storage: one pool of bytes holding every template's token hashes,
+ * lengths and text (8 + 6 bytes per token + the text, rounded to 8).
+ * Loghub's templates average under 200 bytes, so 1 MiB holds the template
+ * table about 1.3 times over.  When it is full the pool is compacted, and
+ * if that is not enough the least recently used templates are evicted
+ * (counted) until the new record fits. */
+#ifndef VIGIL_DRAIN_POOL_BYTES
+#define VIGIL_DRAIN_POOL_BYTES (1024u * 1024u)
+#endif
+
+/* Parse-tree nodes (root, one per token count, one per key token).  24
+ * bytes each plus two hash-index slots of 4 bytes.  A template needs at
+ * most depth - 2 of them; when none is free the least recently used
+ * templates are evicted (counted) until their nodes are released. */
+#ifndef VIGIL_DRAIN_MAX_NODES
+#define VIGIL_DRAIN_MAX_NODES (2u * VIGIL_DRAIN_MAX_TEMPLATES)
+#endif
+
+/* Deepest parse tree a configuration may ask for (depth d keys a template
+ * on its token count and its first d - 3 tokens; the benchmark uses 3..6).
+ * A deeper configuration is refused. */
+#ifndef VIGIL_DRAIN_MAX_DEPTH
+#define VIGIL_DRAIN_MAX_DEPTH 8
+#endif
+
+/* Masking rules per configuration, and the longest literal (pre=, post=,
+ * after=) in one rule.  Each rule costs 3 * VIGIL_MASK_MAX_LIT + 12 bytes
+ * in the configuration.  More rules or longer literals are refused with
+ * the line number. */
+#ifndef VIGIL_MASK_MAX_RULES
+#define VIGIL_MASK_MAX_RULES 16
+#endif
+#ifndef VIGIL_MASK_MAX_LIT
+#define VIGIL_MASK_MAX_LIT 16
+#endif
+
+/* Impossible Drain combinations. */
+#if VIGIL_DRAIN_MAX_TEMPLATES < 1 || VIGIL_DRAIN_MAX_TEMPLATES > 65536
+#error "VIGIL_DRAIN_MAX_TEMPLATES must be 1..65536"
+#endif
+#if VIGIL_DRAIN_MAX_TOKENS < 2 || VIGIL_DRAIN_MAX_TOKENS > 4096
+#error "VIGIL_DRAIN_MAX_TOKENS must be 2..4096"
+#endif
+#if VIGIL_DRAIN_MAX_LINE < 16 || VIGIL_DRAIN_MAX_LINE > 65535
+#error "VIGIL_DRAIN_MAX_LINE must be 16..65535 (token lengths are 16-bit)"
+#endif
+#if VIGIL_DRAIN_MAX_DEPTH < 3 || VIGIL_DRAIN_MAX_DEPTH > 16
+#error "VIGIL_DRAIN_MAX_DEPTH must be 3..16"
+#endif
+#if VIGIL_DRAIN_MAX_NODES < VIGIL_DRAIN_MAX_DEPTH
+#error "VIGIL_DRAIN_MAX_NODES must hold at least one full path of the tree"
+#endif
+/* The largest template record (every token of the longest line) must fit
+ * in an empty pool, so eviction always ends with room. */
+#if VIGIL_DRAIN_POOL_BYTES < 16 + 6 * VIGIL_DRAIN_MAX_TOKENS + VIGIL_DRAIN_MAX_LINE
+#error "VIGIL_DRAIN_POOL_BYTES cannot hold one template of the longest line"
+#endif
+#if VIGIL_DRAIN_POOL_BYTES > 0x7ffffff0u
+#error "VIGIL_DRAIN_POOL_BYTES must stay below 2 GiB"
+#endif
+#if VIGIL_MASK_MAX_RULES < 1 || VIGIL_MASK_MAX_RULES > 32
+#error "VIGIL_MASK_MAX_RULES must be 1..32"
+#endif
+#if VIGIL_MASK_MAX_LIT < 1 || VIGIL_MASK_MAX_LIT > 255
+#error "VIGIL_MASK_MAX_LIT must be 1..255"
+#endif
+
 /* ---- ART detector ------------------------------------------------------ */
 /* (section owned by core/art) */
 
@@ -167,10 +278,12 @@
 #define VIGIL_ART_MAX_DIM 16
 #endif
 
-/* ART categories per stream.  Costs 8 * (2*16 + 2*dim_max) + 8 bytes each
- * (128 KiB + 4 KiB at 512 with dim_max 16).  When full, the category that
- * was least recently the best match is replaced, and counted.  512 never
- * fills on NAB except on its one long drifting series. */
+/* ART categories per stream.  Each costs 4 * 2 * (16 + dim_max) bytes of
+ * float weights plus 16 bytes of bookkeeping (136 KiB at 512 with dim_max
+ * 16; the whole per-stream state is about 200 KiB).  When full, the
+ * category that was least recently the best match is replaced, and
+ * counted.  512 fills on NAB only on its one long drifting series, at no
+ * cost to the score. */
 #ifndef VIGIL_ART_MAX_CATS
 #define VIGIL_ART_MAX_CATS 512
 #endif
