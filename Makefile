@@ -74,7 +74,7 @@ $(STAMP): tools/deps.sh
 
 $(BUILD)/gen/vigil.pb.c: proto/vigil.proto proto/vigil.options $(STAMP)
 	@mkdir -p $(BUILD)/gen
-	$(PYTHON) /usr/bin/nanopb_generator -I proto -D $(BUILD)/gen \
+	$(PYTHON) /usr/bin/nanopb_generator.py -I proto -D $(BUILD)/gen \
 	    -f proto/vigil.options proto/vigil.proto
 $(BUILD)/gen/vigil.pb.h: $(BUILD)/gen/vigil.pb.c
 
@@ -87,7 +87,7 @@ $(BUILD)/gen/default_conf.c: firmware/default.conf
 $(BUILD)/m/core/%.o: core/%.c core/*.h | $(STAMP)
 	@mkdir -p $(@D)
 	$(MCC) $(MFLAGS) -pedantic -Icore -c $< -o $@
-$(BUILD)/m/%.o: %.c core/*.h | $(STAMP)
+$(BUILD)/m/%.o: %.c core/*.h platform/*.h proto/*.h firmware/*.h | $(STAMP)
 	@mkdir -p $(@D)
 	$(MCC) $(MFLAGS) $(PLATDEF) $(GEN_INC) -I$(MUSL)/include -c $< -o $@
 $(BUILD)/m/gen/%.o: $(BUILD)/gen/%.c $(STAMP)
@@ -190,7 +190,7 @@ A      := $(BUILD)/asan
 $(A)/core/%.o: core/%.c core/*.h
 	@mkdir -p $(@D)
 	gcc $(AFLAGS) -Icore -c $< -o $@
-$(A)/%.o: %.c core/*.h | $(STAMP)
+$(A)/%.o: %.c core/*.h platform/*.h proto/*.h firmware/*.h | $(STAMP)
 	@mkdir -p $(@D)
 	gcc $(AFLAGS) $(PLATDEF) $(GEN_INC) -I$(GLIBC)/include -c $< -o $@
 $(A)/gen/%.o: $(BUILD)/gen/%.c
@@ -220,6 +220,9 @@ $(F)/%: tests/fuzz/%.c $(CORE_SRC) $(PROTO_GEN) core/*.h
 	@mkdir -p $(@D)
 	clang $(FFLAGS) -o $@ $< $(CORE_SRC) $(wildcard $(FUZZ_EXTRA_$*)) -lm
 FUZZ_EXTRA_fuzz_config := firmware/config.c
+FUZZ_EXTRA_fuzz_status := proto/codec.c $(PROTO_GEN) $(NANOPB_SRC)
+$(F)/fuzz_config: firmware/config.c firmware/config.h
+$(F)/fuzz_status: $(FUZZ_EXTRA_fuzz_status) proto/codec.h
 fuzz: $(patsubst tests/fuzz/%.c,$(F)/%,$(FUZZ_SRC))
 	tests/fuzz/run.sh $(F) $(FUZZ_SECONDS)
 
