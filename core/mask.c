@@ -1,0 +1,918 @@
+/*
+ * mask.c - hand-written masking scanners and their rule parser.
+ *
+ * Does: parse rules ("ipv4 port"), and copy a line replacing each match
+ * with "<*>" in one left-to-right pass (see mask.h for the semantics).
+ * Does not: allocate, backtrack, or run a regular-expression engine; each
+ * scanner is one forward walk over the bytes it may match.
+ * Limits: VIGIL_MASK_MAX_RULES rules of VIGIL_MASK_MAX_LIT-byte literals.
+ */
+#include "mask.h"
+
+#include <string.h>
+
+#include "err.h"
+
+/* ---- character classes ---------------------------------------------------
+ * One constant table: bit k set when the byte is in enum mask_class k. */
+
+#define CB_DIGIT(c) ((c) >= '0' && (c) <= '9')
+#define CB_LOWER(c) ((c) >= 'a' && (c) <= 'z')
+#define CB_UPPER(c) ((c) >= 'A' && (c) <= 'Z')
+#define CB_ALPHA(c) (CB_LOWER(c) || CB_UPPER(c))
+#define CB_LX(c) (CB_DIGIT(c) || ((c) >= 'a' && (c) <= 'f'))
+#define CB_UX(c) (CB_DIGIT(c) || ((c) >= 'A' && (c) <= 'F'))
+#define CB_SPACE(c) ((c) == ' ' || ((c) >= '\t' && (c) <= '\r'))
+#define CB(c)                                                                  \
+	((CB_DIGIT(c) << MASK_C_DIGIT) | ((CB_LX(c) || CB_UX(c)) << MASK_C_XDIGIT) | \
+	    (CB_LX(c) << MASK_C_LXDIGIT) | (CB_UX(c) << MASK_C_UXDIGIT) |          \
+	    (CB_ALPHA(c) << MASK_C_ALPHA) |                                       \
+	    ((CB_ALPHA(c) || CB_DIGIT(c)) << MASK_C_ALNUM) |                       \
+	    ((CB_ALPHA(c) || CB_DIGIT(c) || (c) == '_') << MASK_C_WORD) |          \
+	    ((CB_ALPHA(c) || CB_DIGIT(c) || (c) == '_' || (c) == '-')              \
+	        << MASK_C_WORDH) |                                                \
+	    ((!CB_SPACE(c)) << MASK_C_NONSPACE))
+#define CB4(c) CB(c), CB(c + 1), CB(c + 2), CB(c + 3)
+#define CB16(c) CB4(c), CB4(c + 4), CB4(c + 8), CB4(c + 12)
+#define CB64(c) CB16(c), CB16(c + 16), CB16(c + 32), CB16(c + 48)
+static const uint16_t ctab[256] = {CB64(0), CB64(64), CB64(128), CB64(192)};
+
+static int
+in_class(unsigned cls, unsigned c)
+{
+	return (ctab[c & 255u] >> cls) & 1u;
+}
+static int
+is_digit(unsigned c)
+{
+	return in_class(MASK_C_DIGIT, c);
+}
+static int
+is_alnum(unsigned c)
+{
+	return in_class(MASK_C_ALNUM, c);
+}
+static int
+is_word(unsigned c)
+{
+	return in_class(MASK_C_WORD, c);
+}
+static int
+is_blank(unsigned c)
+{
+	return c == ' ' || c == '\t';
+}
+static int
+is_space(unsigned c)
+{
+	return !in_class(MASK_C_NONSPACE, c);
+}
+
+/* Is c a character that breaks a boundary of this mode? */
+static int
+binds(unsigned bound, unsigned c)
+{
+	if (bound == MASK_BOUND_WORD)
+		return is_word(c);
+	if (bound == MASK_BOUND_ALNUM)
+		return is_alnum(c);
+	return 0;
+}
+
+static size_t
+run_of(unsigned cls, const uint8_t *s, size_t n, size_t limit)
+{
+	size_t i = 0;
+	while (i < n && (limit == 0 || i < limit) && in_class(cls, s[i]))
+		i++;
+	return i;
+}
+
+static size_t
+digits(const uint8_t *s, size_t n)
+{
+	return run_of(MASK_C_DIGIT, s, n, 0);
+}
+
+/* A literal where a blank matches any blank. */
+static int
+lit_at(const char *lit, size_t len, const uint8_t *s, size_t n)
+{
+	if (len > n)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned l = (unsigned char)lit[i];
+		if (l == ' ' ? !is_blank(s[i]) : l != s[i])
+			return 0;
+	}
+	return 1;
+}
+
+/* ---- scanners: body length at s, or -1 -------------------------------- */
+
+#define NOMATCH ((ptrdiff_t)-1)
+
+static ptrdiff_t
+ip1(unsigned flags, const uint8_t *s, size_t n)
+{
+	size_t p = 0;
+	for (int part = 0; part < 4; part++) {
+		size_t d = run_of(MASK_C_DIGIT, s + p, n - p,
+		    (flags & MASK_F_OCTET) ? 3 : 0);
+		if (d == 0)
+			return NOMATCH;
+		p += d;
+		if (part < 3) {
+			if (p >= n || s[p] != '.')
+				return NOMATCH;
+			p++;
+		}
+	}
+	return (ptrdiff_t)p;
+}
+
+static size_t
+port(const uint8_t *s, size_t n, size_t p)
+{
+	if (p + 1 < n && s[p] == ':' && is_digit(s[p + 1]))
+		p += 1 + digits(s + p + 1, n - p - 1);
+	return p;
+}
+
+static ptrdiff_t
+scan_ipv4(const struct mask_rule *r, const uint8_t *s, size_t n)
+{
+	ptrdiff_t m = ip1(r->flags, s, n);
+	if (m < 0)
+		return NOMATCH;
+	size_t p = (size_t)m;
+	if (r->flags & MASK_F_PORT)
+		p = port(s, n, p);
+	while (r->flags & MASK_F_LIST) {
+		size_t q = p;
+		if (q < n && s[q] == ',')
+			q++;
+		if (q == p)
+			break;
+		p = q; /* the trailing comma belongs to the list */
+		m = ip1(r->flags, s + q, n - q);
+		if (m < 0)
+			break;
+		p = q + (size_t)m;
+		if (r->flags & MASK_F_PORT)
+			p = port(s, n, p);
+	}
+	return (ptrdiff_t)p;
+}
+
+static ptrdiff_t
+scan_colonhex(const struct mask_rule *r, const uint8_t *s, size_t n)
+{
+	size_t p = 0, end = 0;
+	unsigned groups = 0;
+	for (;;) {
+		size_t h = run_of(r->cls, s + p, n - p, 0);
+		if (h < 2)
+			break;
+		groups++;
+		end = p + h;
+		if (end + 1 < n && s[end] == ':')
+			p = end + 1;
+		else
+			break;
+	}
+	return groups >= r->min && groups > 0 ? (ptrdiff_t)end : NOMATCH;
+}
+
+/* Groups of hex digits, each optionally followed by one space.  A run of
+ * k * group digits counts as k groups, as the regex ([0-9a-f]{6,} ?){3,}
+ * would split it. */
+static ptrdiff_t
+scan_hexseq(const struct mask_rule *r, const uint8_t *s, size_t n)
+{
+	size_t p = 0, end = 0, groups = 0;
+	size_t g = r->min ? r->min : 1;
+	for (;;) {
+		size_t h = run_of(r->cls, s + p, n - p, 0);
+		if (h < g || ((r->flags & MASK_F_EXACT) && h % g))
+			break;
+		groups += h / g;
+		end = p + h;
+		if (end + 1 < n && s[end] == ' ' && in_class(r->cls, s[end + 1]))
+			p = end + 1;
+		else
+			break;
+	}
+	return groups >= r->count && groups > 0 ? (ptrdiff_t)end : NOMATCH;
+}
+
+static ptrdiff_t
+scan_dotted(const struct mask_rule *r, const uint8_t *s, size_t n)
+{
+	size_t p = 0, end = 0;
+	unsigned parts = 0;
+	for (;;) {
+		size_t w = run_of(MASK_C_WORDH, s + p, n - p, 0);
+		if (w == 0)
+			break;
+		parts++;
+		end = p + w;
+		if (end + 1 < n && s[end] == '.')
+			p = end + 1;
+		else
+			break;
+	}
+	if (parts < r->min || parts < 2)
+		return NOMATCH;
+	if (r->flags & MASK_F_PORT)
+		end = port(s, n, end);
+	return (ptrdiff_t)end;
+}
+
+static ptrdiff_t
+scan_path(const uint8_t *s, size_t n)
+{
+	size_t p = 0;
+	while (p < n && s[p] == '/') {
+		size_t w = run_of(MASK_C_WORDH, s + p + 1, n - p - 1, 0);
+		if (w == 0)
+			break;
+		p += 1 + w;
+	}
+	return p ? (ptrdiff_t)p : NOMATCH;
+}
+
+static ptrdiff_t
+scan_time(const struct mask_rule *r, const uint8_t *s, size_t n)
+{
+	size_t p = 0, end = 0;
+	unsigned fields = 0;
+	while (p + 2 <= n && is_digit(s[p]) && is_digit(s[p + 1])) {
+		fields++;
+		end = p + 2;
+		if (r->max && fields >= r->max)
+			break;
+		if (end + 2 < n && s[end] == ':')
+			p = end + 1;
+		else
+			break;
+	}
+	return fields >= r->min && fields >= 2 ? (ptrdiff_t)end : NOMATCH;
+}
+
+static ptrdiff_t
+scan_uuid(const uint8_t *s, size_t n)
+{
+	static const uint8_t part[5] = {8, 4, 4, 4, 12};
+	size_t p = 0;
+	for (int k = 0; k < 5; k++) {
+		if (k > 0) {
+			if (p >= n || s[p] != '-')
+				return NOMATCH;
+			p++;
+		}
+		if (run_of(MASK_C_XDIGIT, s + p, n - p, part[k]) != part[k])
+			return NOMATCH;
+		p += part[k];
+	}
+	/* A longer hex run is not a UUID. */
+	return p < n && in_class(MASK_C_XDIGIT, s[p]) ? NOMATCH : (ptrdiff_t)p;
+}
+
+static ptrdiff_t
+scan_body(const struct mask_rule *r, const uint8_t *s, size_t n)
+{
+	size_t p;
+	switch (r->kind) {
+	case MASK_NUM:
+		p = (n && (r->flags & MASK_F_SIGN) && (s[0] == '-' || s[0] == '+'));
+		if (p >= n || !is_digit(s[p]))
+			return NOMATCH;
+		return (ptrdiff_t)(p + digits(s + p, n - p));
+	case MASK_RUN:
+		p = run_of(r->cls, s, n, r->max);
+		return p >= r->min && p > 0 ? (ptrdiff_t)p : NOMATCH;
+	case MASK_HEX:
+		if (n < 3 || s[0] != '0' || (s[1] | 32u) != 'x')
+			return NOMATCH;
+		p = run_of(MASK_C_XDIGIT, s + 2, n - 2, 0);
+		return p ? (ptrdiff_t)(p + 2) : NOMATCH;
+	case MASK_IPV4:
+		return scan_ipv4(r, s, n);
+	case MASK_COLONHEX:
+		return scan_colonhex(r, s, n);
+	case MASK_HEXSEQ:
+		return scan_hexseq(r, s, n);
+	case MASK_DOTTED:
+		return scan_dotted(r, s, n);
+	case MASK_PATH:
+		return scan_path(s, n);
+	case MASK_TIME:
+		return scan_time(r, s, n);
+	case MASK_SIZE:
+		p = 0;
+		if (n && memchr("KGTM", s[0], 4))
+			p = 1;
+		else if (r->flags & MASK_F_STRICT)
+			return NOMATCH;
+		return p < n && s[p] == 'B' ? (ptrdiff_t)(p + 1) : NOMATCH;
+	case MASK_REST:
+		p = 0;
+		while (p < n && !is_space(s[p]))
+			p++;
+		if (p < r->min)
+			return NOMATCH;
+		if (r->flags & MASK_F_EAT) {
+			if (p >= n)
+				return NOMATCH; /* the regex needs its \s */
+			p++;
+		}
+		return (ptrdiff_t)p;
+	case MASK_QUOTED:
+		if (n < 3 || s[0] != '"')
+			return NOMATCH;
+		for (p = 2; p < n; p++)
+			if (s[p] == '"')
+				return (ptrdiff_t)(p + 1);
+		return NOMATCH;
+	case MASK_UUID:
+		return scan_uuid(s, n);
+	case MASK_PAREN:
+		if (n < 2 || s[0] != '(')
+			return NOMATCH;
+		for (p = 1; p < n; p++)
+			if (s[p] == ')')
+				return (ptrdiff_t)(p + 1);
+		return NOMATCH;
+	default:
+		return NOMATCH;
+	}
+}
+
+/* Length of rule r's match at in[i], given the o bytes already written to
+ * out, or 0. */
+static size_t
+try_rule(const struct mask_rule *r, const uint8_t *in, size_t n, size_t i,
+    const uint8_t *out, size_t o)
+{
+	size_t p = i;
+	if (r->after_len) {
+		if (o < r->after_len ||
+		    !lit_at(r->after, r->after_len, out + o - r->after_len,
+		        r->after_len))
+			return 0;
+	}
+	if (o > 0 && binds(r->bound, out[o - 1]))
+		return 0;
+	if (r->pre_len) {
+		if (lit_at(r->pre, r->pre_len, in + p, n - p))
+			p += r->pre_len;
+		else if (!(r->flags & MASK_F_OPTPRE))
+			return 0;
+	}
+	ptrdiff_t b = scan_body(r, in + p, n - p);
+	if (b < 0)
+		return 0;
+	p += (size_t)b;
+	if (r->post_len) {
+		if (!lit_at(r->post, r->post_len, in + p, n - p))
+			return 0;
+		p += r->post_len;
+	}
+	if (p < n && binds(r->bound, in[p]))
+		return 0;
+	return p - i;
+}
+
+/* Cheap reasons why rule r cannot match at in[i]: the scanners' first
+ * steps, shared across rules through the digit and hex run lengths at i
+ * (computed once per position).  Only for rules whose match begins with
+ * their body (no pre=). */
+struct runs {
+	size_t d, x;
+};
+
+static int
+cannot(const struct mask_rule *r, const uint8_t *in, size_t n, size_t i,
+    const struct runs *R)
+{
+	size_t e;
+	if (r->pre_len)
+		return 0;
+	switch (r->kind) {
+	case MASK_NUM:
+		return !R->d && !((r->flags & MASK_F_SIGN) && i + 1 < n &&
+		                    (in[i] == '-' || in[i] == '+') &&
+		                    is_digit(in[i + 1]));
+	case MASK_IPV4:
+		e = i + R->d;
+		return !R->d || e >= n || in[e] != '.';
+	case MASK_TIME:
+		return R->d < 2 || i + 2 >= n || in[i + 2] != ':';
+	case MASK_UUID:
+		return R->x != 8 || i + 8 >= n || in[i + 8] != '-';
+	case MASK_HEX:
+		return in[i] != '0' || i + 2 >= n || (in[i + 1] | 32u) != 'x';
+	case MASK_COLONHEX:
+		e = i + run_of(r->cls, in + i, n - i, 0);
+		return e - i < 2 || e + 1 >= n || in[e] != ':';
+	case MASK_HEXSEQ:
+		return R->x < r->min;
+	default:
+		return 0;
+	}
+}
+
+/* Try the candidate rules at in[i] in order; the match length (0: none)
+ * and the rule in *k.  Kept out of line so mask_apply's copy loop keeps
+ * its few variables in registers. */
+static size_t __attribute__((noinline))
+attempt(const struct mask_set *m, const uint8_t *in, size_t n, size_t i,
+    const uint8_t *out, size_t o, uint32_t cand, unsigned *k)
+{
+	struct runs R;
+	R.d = run_of(MASK_C_DIGIT, in + i, n - i, 0);
+	R.x = run_of(MASK_C_XDIGIT, in + i, n - i, 0);
+	while (cand) {
+		/* Lowest bit first: rules are tried in their order. */
+		unsigned b = (unsigned)__builtin_ctz(cand);
+		cand &= cand - 1;
+		if (cannot(&m->rule[b], in, n, i, &R))
+			continue;
+		size_t len = try_rule(&m->rule[b], in, n, i, out, o);
+		if (len) {
+			*k = b;
+			return len;
+		}
+	}
+	return 0;
+}
+
+void
+mask_apply(const struct mask_set *m, const uint8_t *in, size_t n,
+    uint8_t *out, size_t cap, struct mask_result *r)
+{
+	const uint32_t *start = m->start;
+	const uint32_t bound = m->bound_alnum | m->bound_word;
+	size_t i = 0, o = 0;
+	uint32_t masked = 0;
+	int truncated = 0;
+	while (i < n) {
+		unsigned c = in[i];
+		uint32_t cand = start[c];
+		/* Inside a word, rules bound to word edges cannot start. */
+		if (cand & bound && o > 0) {
+			unsigned prev = out[o - 1];
+			if (is_alnum(prev))
+				cand &= ~bound;
+			else if (prev == '_')
+				cand &= ~m->bound_word;
+		}
+		if (cand) {
+			unsigned k = 0;
+			size_t len = attempt(m, in, n, i, out, o, cand, &k);
+			if (len) {
+				const struct mask_rule *mr = &m->rule[k];
+				const char *w = mr->with_set ? mr->with : "<*>";
+				size_t wl = mr->with_set ? mr->with_len : 3;
+				if (cap - o < wl) {
+					truncated = 1;
+					break;
+				}
+				memcpy(out + o, w, wl);
+				o += wl;
+				i += len;
+				masked++;
+				continue;
+			}
+		}
+		if (o >= cap) {
+			truncated = 1;
+			break;
+		}
+		out[o++] = (uint8_t)c;
+		i++;
+	}
+	r->len = o;
+	r->masked = masked;
+	r->truncated = truncated;
+}
+
+/* ---- start table ---------------------------------------------------------- */
+
+static void
+add_class(uint32_t *start, uint32_t bit, unsigned cls)
+{
+	for (unsigned c = 0; c < 256; c++)
+		if (in_class(cls, c))
+			start[c] |= bit;
+}
+
+static void
+add_byte(uint32_t *start, uint32_t bit, unsigned c)
+{
+	if (c == ' ') {
+		start[' '] |= bit;
+		start['\t'] |= bit;
+	} else {
+		start[c & 255u] |= bit;
+	}
+}
+
+static void
+add_body(uint32_t *start, uint32_t bit, const struct mask_rule *r)
+{
+	switch (r->kind) {
+	case MASK_NUM:
+		add_class(start, bit, MASK_C_DIGIT);
+		if (r->flags & MASK_F_SIGN) {
+			start['-'] |= bit;
+			start['+'] |= bit;
+		}
+		break;
+	case MASK_RUN:
+	case MASK_COLONHEX:
+	case MASK_HEXSEQ:
+		add_class(start, bit, r->cls);
+		break;
+	case MASK_HEX:
+		start['0'] |= bit;
+		break;
+	case MASK_IPV4:
+	case MASK_TIME:
+		add_class(start, bit, MASK_C_DIGIT);
+		break;
+	case MASK_DOTTED:
+		add_class(start, bit, MASK_C_WORDH);
+		break;
+	case MASK_PATH:
+		start['/'] |= bit;
+		break;
+	case MASK_SIZE:
+		for (const char *u = "KGTMB"; *u; u++)
+			start[(unsigned char)*u] |= bit;
+		break;
+	case MASK_REST:
+		/* An empty body may be followed by a blank (eat) or by the
+		 * post= literal: any byte can start it. */
+		for (unsigned c = 0; c < 256; c++)
+			if (r->min || !is_space(c) || (r->flags & MASK_F_EAT) ||
+			    r->post_len)
+				start[c] |= bit;
+		break;
+	case MASK_QUOTED:
+		start['"'] |= bit;
+		break;
+	case MASK_PAREN:
+		start['('] |= bit;
+		break;
+	case MASK_UUID:
+		add_class(start, bit, MASK_C_XDIGIT);
+		break;
+	default:
+		break;
+	}
+}
+
+void
+mask_compile(struct mask_set *m)
+{
+	memset(m->start, 0, sizeof(m->start));
+	m->bound_alnum = m->bound_word = 0;
+	for (uint32_t k = 0; k < m->n && k < VIGIL_MASK_MAX_RULES; k++) {
+		const struct mask_rule *r = &m->rule[k];
+		uint32_t bit = 1u << k;
+		if (r->bound == MASK_BOUND_ALNUM)
+			m->bound_alnum |= bit;
+		else if (r->bound == MASK_BOUND_WORD)
+			m->bound_word |= bit;
+		if (r->pre_len)
+			add_byte(m->start, bit, (unsigned char)r->pre[0]);
+		if (!r->pre_len || (r->flags & MASK_F_OPTPRE))
+			add_body(m->start, bit, r);
+	}
+}
+
+void
+mask_init(struct mask_set *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+/* ---- parsing -------------------------------------------------------------- */
+
+static const char *const kind_names[MASK_KIND_END] = {
+	[MASK_NUM] = "num",
+	[MASK_RUN] = "run",
+	[MASK_HEX] = "hex",
+	[MASK_IPV4] = "ipv4",
+	[MASK_COLONHEX] = "colonhex",
+	[MASK_HEXSEQ] = "hexseq",
+	[MASK_DOTTED] = "dotted",
+	[MASK_PATH] = "path",
+	[MASK_TIME] = "time",
+	[MASK_SIZE] = "size",
+	[MASK_REST] = "rest",
+	[MASK_QUOTED] = "quoted",
+	[MASK_PAREN] = "paren",
+	[MASK_UUID] = "uuid",
+};
+
+static const char *const class_names[MASK_C_END] = {
+	[MASK_C_DIGIT] = "digit",
+	[MASK_C_XDIGIT] = "xdigit",
+	[MASK_C_LXDIGIT] = "lxdigit",
+	[MASK_C_UXDIGIT] = "uxdigit",
+	[MASK_C_ALPHA] = "alpha",
+	[MASK_C_ALNUM] = "alnum",
+	[MASK_C_WORD] = "word",
+	[MASK_C_WORDH] = "wordh",
+	[MASK_C_NONSPACE] = "nonspace",
+};
+
+/* Which flags each kind accepts. */
+static unsigned
+kind_flags(unsigned kind)
+{
+	switch (kind) {
+	case MASK_NUM:
+		return MASK_F_SIGN;
+	case MASK_IPV4:
+		return MASK_F_PORT | MASK_F_OCTET | MASK_F_LIST;
+	case MASK_DOTTED:
+		return MASK_F_PORT;
+	case MASK_HEXSEQ:
+		return MASK_F_EXACT;
+	case MASK_REST:
+		return MASK_F_EAT;
+	case MASK_SIZE:
+		return MASK_F_STRICT;
+	default:
+		return 0;
+	}
+}
+
+static int
+word_is(const char *w, size_t n, const char *lit)
+{
+	return strlen(lit) == n && memcmp(w, lit, n) == 0;
+}
+
+static int
+lookup(const char *const *names, unsigned count, const char *w, size_t n)
+{
+	for (unsigned i = 0; i < count; i++)
+		if (names[i] && word_is(w, n, names[i]))
+			return (int)i;
+	return -1;
+}
+
+/* A small unsigned decimal, or -1. */
+static long
+number(const char *w, size_t n)
+{
+	long v = 0;
+	if (n == 0 || n > 5)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (!is_digit((unsigned char)w[i]))
+			return -1;
+		v = v * 10 + (w[i] - '0');
+	}
+	return v <= 65535 ? v : -1;
+}
+
+/* Decode a value (bare or "quoted") into dst.  Returns its length,
+ * VIGIL_E2BIG if longer than cap, VIGIL_ECONFIG if malformed. */
+static int
+value(const char *v, size_t n, char *dst, size_t cap)
+{
+	size_t o = 0;
+	if (n >= 1 && v[0] == '"') {
+		if (n < 2 || v[n - 1] != '"')
+			return VIGIL_ECONFIG;
+		v++;
+		n -= 2;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char c = v[i];
+		if (c == '\\') {
+			if (++i >= n)
+				return VIGIL_ECONFIG;
+			c = v[i] == 't' ? '\t' : v[i];
+		}
+		if (o >= cap)
+			return VIGIL_E2BIG;
+		dst[o++] = c;
+	}
+	return (int)o;
+}
+
+/* Next blank-separated word of s[*pos..n), quotes kept together. */
+static int
+next_word(const char *s, size_t n, size_t *pos, const char **w, size_t *wl)
+{
+	size_t i = *pos;
+	while (i < n && is_space((unsigned char)s[i]))
+		i++;
+	if (i >= n)
+		return 0;
+	size_t b = i;
+	int quoted = 0;
+	while (i < n && (quoted || !is_space((unsigned char)s[i]))) {
+		if (s[i] == '\\' && quoted && i + 1 < n)
+			i++;
+		else if (s[i] == '"')
+			quoted = !quoted;
+		i++;
+	}
+	*w = s + b;
+	*wl = i - b;
+	*pos = i;
+	return 1;
+}
+
+static int
+set_option(struct mask_rule *r, const char *w, size_t n)
+{
+	const char *eq = memchr(w, '=', n);
+	if (!eq) {
+		static const struct {
+			const char *name;
+			unsigned flag;
+		} flags[] = {
+			{"sign", MASK_F_SIGN}, {"port", MASK_F_PORT},
+			{"octet", MASK_F_OCTET}, {"list", MASK_F_LIST},
+			{"exact", MASK_F_EXACT}, {"eat", MASK_F_EAT},
+			{"strict", MASK_F_STRICT},
+		};
+		for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+			if (!word_is(w, n, flags[i].name))
+				continue;
+			if (!(kind_flags(r->kind) & flags[i].flag))
+				return VIGIL_ECONFIG;
+			r->flags |= (uint8_t)flags[i].flag;
+			return 0;
+		}
+		return VIGIL_ECONFIG;
+	}
+	size_t kl = (size_t)(eq - w);
+	const char *v = eq + 1;
+	size_t vl = n - kl - 1;
+	int rc;
+	long num;
+	if (word_is(w, kl, "with")) {
+		if ((rc = value(v, vl, r->with, sizeof(r->with))) < 0)
+			return rc;
+		r->with_len = (uint8_t)rc;
+		r->with_set = 1;
+		return 0;
+	}
+	if (word_is(w, kl, "pre") || word_is(w, kl, "optpre")) {
+		if ((rc = value(v, vl, r->pre, sizeof(r->pre))) <= 0)
+			return rc < 0 ? rc : VIGIL_ECONFIG;
+		r->pre_len = (uint8_t)rc;
+		if (w[0] == 'o')
+			r->flags |= MASK_F_OPTPRE;
+		return 0;
+	}
+	if (word_is(w, kl, "post")) {
+		if ((rc = value(v, vl, r->post, sizeof(r->post))) <= 0)
+			return rc < 0 ? rc : VIGIL_ECONFIG;
+		r->post_len = (uint8_t)rc;
+		return 0;
+	}
+	if (word_is(w, kl, "after")) {
+		if ((rc = value(v, vl, r->after, sizeof(r->after))) <= 0)
+			return rc < 0 ? rc : VIGIL_ECONFIG;
+		r->after_len = (uint8_t)rc;
+		return 0;
+	}
+	if (word_is(w, kl, "bound")) {
+		static const char *const b[] = {"none", "word", "alnum"};
+		int k = lookup(b, 3, v, vl);
+		if (k < 0)
+			return VIGIL_ECONFIG;
+		r->bound = (uint8_t)k;
+		return 0;
+	}
+	if (word_is(w, kl, "class") || word_is(w, kl, "case")) {
+		int k;
+		if (w[1] == 'l') {
+			if (r->kind != MASK_RUN)
+				return VIGIL_ECONFIG;
+			k = lookup(class_names, MASK_C_END, v, vl);
+		} else {
+			if (r->kind != MASK_COLONHEX && r->kind != MASK_HEXSEQ)
+				return VIGIL_ECONFIG;
+			static const char *const c[] = {"any", "lower", "upper"};
+			k = lookup(c, 3, v, vl);
+			if (k >= 0)
+				k = MASK_C_XDIGIT + k;
+		}
+		if (k < 0)
+			return VIGIL_ECONFIG;
+		r->cls = (uint8_t)k;
+		return 0;
+	}
+	num = number(v, vl);
+	if (num < 0)
+		return VIGIL_ECONFIG;
+	if (word_is(w, kl, "min") || word_is(w, kl, "group")) {
+		r->min = (uint16_t)num;
+		return 0;
+	}
+	if (word_is(w, kl, "max")) {
+		r->max = (uint16_t)num;
+		return 0;
+	}
+	if (word_is(w, kl, "count")) {
+		r->count = (uint16_t)num;
+		return 0;
+	}
+	return VIGIL_ECONFIG;
+}
+
+static int
+rule_ok(const struct mask_rule *r)
+{
+	if (r->kind < MASK_NUM || r->kind >= MASK_KIND_END ||
+	    r->cls >= MASK_C_END || r->bound > MASK_BOUND_ALNUM)
+		return 0;
+	if (r->flags & ~(kind_flags(r->kind) | MASK_F_OPTPRE))
+		return 0;
+	if ((r->flags & MASK_F_OPTPRE) && !r->pre_len)
+		return 0;
+	if (r->pre_len > VIGIL_MASK_MAX_LIT || r->post_len > VIGIL_MASK_MAX_LIT ||
+	    r->after_len > VIGIL_MASK_MAX_LIT || r->with_len > VIGIL_MASK_MAX_LIT ||
+	    r->with_set > 1 || (!r->with_set && r->with_len))
+		return 0;
+	if (r->max && r->max < r->min)
+		return 0;
+	if (r->kind == MASK_HEXSEQ && (r->min == 0 || r->count == 0))
+		return 0;
+	return 1;
+}
+
+int
+mask_add(struct mask_set *m, const char *s, size_t n)
+{
+	struct mask_rule r;
+	const char *w;
+	size_t wl, pos = 0;
+	int k, rc;
+
+	if (m->n >= VIGIL_MASK_MAX_RULES)
+		return VIGIL_ENOSPC;
+	memset(&r, 0, sizeof(r));
+	if (!next_word(s, n, &pos, &w, &wl))
+		return VIGIL_ECONFIG;
+	k = lookup(kind_names, MASK_KIND_END, w, wl);
+	if (k < 0)
+		return VIGIL_ECONFIG;
+	r.kind = (uint8_t)k;
+	/* Defaults that make a bare kind useful (see mask.h). */
+	switch (r.kind) {
+	case MASK_COLONHEX:
+		r.cls = MASK_C_LXDIGIT;
+		r.min = 4;
+		break;
+	case MASK_HEXSEQ:
+		r.cls = MASK_C_LXDIGIT;
+		r.min = 6;
+		r.count = 3;
+		break;
+	case MASK_DOTTED:
+		r.min = 3;
+		break;
+	case MASK_TIME:
+		r.min = 2;
+		break;
+	case MASK_RUN:
+		r.cls = MASK_C_END; /* class= is required */
+		r.min = 1;
+		break;
+	default:
+		break;
+	}
+	while (next_word(s, n, &pos, &w, &wl))
+		if ((rc = set_option(&r, w, wl)) < 0)
+			return rc;
+	if (!rule_ok(&r))
+		return VIGIL_ECONFIG;
+	m->rule[m->n++] = r;
+	mask_compile(m);
+	return 0;
+}
+
+int
+mask_check(struct mask_set *m)
+{
+	if (m->n > VIGIL_MASK_MAX_RULES)
+		return VIGIL_ECORRUPT;
+	for (uint32_t i = 0; i < m->n; i++)
+		if (!rule_ok(&m->rule[i]))
+			return VIGIL_ECORRUPT;
+	mask_compile(m);
+	return 0;
+}

@@ -1,0 +1,169 @@
+/* test_mask.c - masking scanners, their options, the rule parser and its
+ * limits. */
+#include "unit.h"
+
+#include "../../core/err.h"
+#include "../../core/mask.h"
+
+static struct mask_set m;
+
+/* Mask s with one or more rules (newline-separated) and return the text. */
+static const char *
+masked(const char *rules, const char *s)
+{
+	static char out[512];
+	struct mask_result r;
+	mask_init(&m);
+	const char *p = rules;
+	while (*p) {
+		const char *e = strchr(p, '\n');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		CHECK_EQ(mask_add(&m, p, n), 0);
+		p += n + (e != NULL);
+	}
+	mask_apply(&m, (const unsigned char *)s, strlen(s), (unsigned char *)out,
+	    sizeof(out) - 1, &r);
+	CHECK(!r.truncated);
+	out[r.len] = 0;
+	return out;
+}
+
+TEST(mask_num_and_sign)
+{
+	CHECK_STR(masked("num", "took 12 ms, -3 left"), "took <*> ms, -<*> left");
+	CHECK_STR(masked("num sign", "took 12 ms, -3 left"),
+	    "took <*> ms, <*> left");
+	CHECK_STR(masked("num", "v2 a1b"), "v<*> a<*>b");
+}
+
+TEST(mask_bounds_word_and_alnum)
+{
+	CHECK_STR(masked("num bound=alnum", "a1 2b 3 x_4 (5)"),
+	    "a1 2b <*> x_<*> (<*>)");
+	CHECK_STR(masked("num bound=word", "a1 2b 3 x_4 (5)"),
+	    "a1 2b <*> x_4 (<*>)");
+}
+
+TEST(mask_ipv4_variants)
+{
+	CHECK_STR(masked("ipv4", "from 10.0.0.1:22 x"), "from <*>:22 x");
+	CHECK_STR(masked("ipv4 port", "from 10.0.0.1:22 x"), "from <*> x");
+	CHECK_STR(masked("ipv4 octet bound=alnum", "1234.1.1.1 1.2.3.4"),
+	    "1234.1.1.1 <*>");
+	CHECK_STR(masked("ipv4 list", "hosts 1.1.1.1,2.2.2.2, ok"), "hosts <*> ok");
+	CHECK_STR(masked("ipv4 port optpre=/", "peer /10.1.1.1:3888 up"),
+	    "peer <*> up");
+	CHECK_STR(masked("ipv4", "1.2.3 only"), "1.2.3 only");
+}
+
+TEST(mask_hex_ids_and_sequences)
+{
+	CHECK_STR(masked("hex bound=alnum", "at 0x1f2E, 0xg"), "at <*>, 0xg");
+	CHECK_STR(masked("colonhex bound=alnum", "mac 52:54:00:ab:cd:ef ok"),
+	    "mac <*> ok");
+	CHECK_STR(masked("colonhex bound=alnum", "time 12:34:56"), "time 12:34:56");
+	CHECK_STR(masked("hexseq group=6 count=3 bound=alnum",
+	              "k abcdef 012345 fedcba z"), "k <*> z");
+	CHECK_STR(masked("hexseq group=4 exact count=4 case=upper bound=alnum",
+	              "d 0123 4567 89AB CDEF e"), "d <*> e");
+	CHECK_STR(masked("uuid", "vm 4f1c2a9e-1b2c-4d5e-8f90-a1b2c3d4e5f6 up"),
+	    "vm <*> up");
+	CHECK_STR(masked("run class=xdigit min=4 bound=word", "id beef 12 cafe1"),
+	    "id <*> 12 <*>");
+}
+
+TEST(mask_names_paths_times_sizes)
+{
+	CHECK_STR(masked("dotted min=3", "org.apache.Foo a.b x"), "<*> a.b x");
+	CHECK_STR(masked("dotted min=2 port", "host.example:80 up"), "<*> up");
+	CHECK_STR(masked("path", "open /var/log/x-1 now"), "open <*> now");
+	CHECK_STR(masked("time min=3 max=3", "at 12:34:56:78"), "at <*>:78");
+	CHECK_STR(masked("time", "at 12:34"), "at <*>");
+	CHECK_STR(masked("size bound=word", "5 KB and B but BB"),
+	    "5 <*> and <*> but BB");
+	CHECK_STR(masked("size strict", "5 KB and B"), "5 <*> and B");
+}
+
+TEST(mask_literals_and_replacement)
+{
+	CHECK_STR(masked("num pre=blk_ sign", "blk_-42 blk_7 blk"),
+	    "<*> <*> blk");
+	CHECK_STR(masked("num pre=< post=\" sec\"", "lifetime <1 sec"),
+	    "lifetime <*>");
+	CHECK_STR(masked("rest pre=0x eat", "a 0x12 b"), "a <*>b");
+	CHECK_STR(masked("quoted after=\"executed cmd \"", "executed cmd \"ls -l\""),
+	    "executed cmd <*>");
+	CHECK_STR(masked("quoted after=\"executed cmd \"", "said \"hi\""),
+	    "said \"hi\"");
+	CHECK_STR(masked("paren pre=\" \" with=\"\"", "5 bytes (5 KB) sent"),
+	    "5 bytes sent");
+	CHECK_STR(masked("num with=N", "a 1"), "a N");
+}
+
+TEST(mask_rules_are_tried_in_order)
+{
+	CHECK_STR(masked("ipv4\nnum", "1.2.3.4 5"), "<*> <*>");
+	CHECK_STR(masked("num\nipv4", "1.2.3.4 5"), "<*>.<*>.<*>.<*> <*>");
+}
+
+TEST(mask_output_is_cut_at_capacity)
+{
+	unsigned char out[8];
+	struct mask_result r;
+	mask_init(&m);
+	CHECK_EQ(mask_add(&m, "num", 3), 0);
+	mask_apply(&m, (const unsigned char *)"1 2 3 4", 7, out, sizeof(out), &r);
+	CHECK(r.truncated);
+	CHECK(r.len <= sizeof(out));
+	CHECK_EQ(r.masked, 2);
+	CHECK_MEM(out, r.len, "<*> <*> ");
+}
+
+TEST(mask_parser_refuses_malformed_rules)
+{
+	static const char *const bad[] = {
+		"", "nosuch", "num port", "run", "run class=nosuch",
+		"num bound=sideways", "num pre=", "num min=x", "ipv4 exact",
+		"num pre=\"unterminated", "hexseq group=0", "num bogus=1",
+		"run class=digit min=5 max=2", "colonhex case=mixed",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		mask_init(&m);
+		CHECK_EQ(mask_add(&m, bad[i], strlen(bad[i])), VIGIL_ECONFIG);
+		CHECK_EQ(m.n, 0);
+	}
+}
+
+TEST(mask_literal_longer_than_limit_is_refused)
+{
+	char rule[VIGIL_MASK_MAX_LIT + 16];
+	memcpy(rule, "num pre=", 8);
+	memset(rule + 8, 'a', VIGIL_MASK_MAX_LIT + 1);
+	mask_init(&m);
+	CHECK_EQ(mask_add(&m, rule, 8 + VIGIL_MASK_MAX_LIT + 1), VIGIL_E2BIG);
+	CHECK_EQ(mask_add(&m, rule, 8 + VIGIL_MASK_MAX_LIT), 0);
+}
+
+TEST(mask_rule_table_full_is_refused)
+{
+	mask_init(&m);
+	for (int i = 0; i < VIGIL_MASK_MAX_RULES; i++)
+		CHECK_EQ(mask_add(&m, "num", 3), 0);
+	CHECK_EQ(mask_add(&m, "num", 3), VIGIL_ENOSPC);
+	CHECK_EQ(m.n, VIGIL_MASK_MAX_RULES);
+}
+
+TEST(mask_check_refuses_bad_sets)
+{
+	mask_init(&m);
+	CHECK_EQ(mask_add(&m, "num", 3), 0);
+	CHECK_EQ(mask_check(&m), 0);
+	m.rule[0].kind = 200;
+	CHECK_EQ(mask_check(&m), VIGIL_ECORRUPT);
+	m.rule[0].kind = MASK_NUM;
+	m.rule[0].pre_len = VIGIL_MASK_MAX_LIT + 1;
+	CHECK_EQ(mask_check(&m), VIGIL_ECORRUPT);
+	m.rule[0].pre_len = 0;
+	m.n = VIGIL_MASK_MAX_RULES + 1;
+	CHECK_EQ(mask_check(&m), VIGIL_ECORRUPT);
+}
