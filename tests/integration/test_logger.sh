@@ -32,7 +32,7 @@ done
 long=$(head -c 3000 /dev/zero | tr '\0' x)
 for i in 1 2 3 4 5 6 7 8 9 10; do
 	echo "burst $i $long"
-done | logger --tcp --octet-count --rfc5424 -n 127.0.0.1 -P "$P" -t burst \
+done | logger --tcp --octet-count --rfc5424 -n 127.0.0.1 -P "$P" -t burst -p daemon.warning \
     -S 4000 || fail "logger burst failed"
 n=$((n + 10))
 
