@@ -79,9 +79,12 @@ $(BUILD)/gen/vigil.pb.c: proto/vigil.proto proto/vigil.options $(STAMP)
 $(BUILD)/gen/vigil.pb.h: $(BUILD)/gen/vigil.pb.c
 
 # The embedded default configuration, as a C array.
-$(BUILD)/gen/default_conf.c: firmware/default.conf
+$(BUILD)/gen/default_conf.c: firmware/default.conf tools/embed.sh
 	@mkdir -p $(BUILD)/gen
 	tools/embed.sh vigil_default_conf firmware/default.conf > $@
+$(BUILD)/gen/default_rules.c: firmware/drain.rules tools/embed.sh
+	@mkdir -p $(BUILD)/gen
+	tools/embed.sh vigil_default_drain_rules firmware/drain.rules > $@
 
 # Object rules: one per (tree, flavour).  $(BUILD)/m/... is musl.
 $(BUILD)/m/core/%.o: core/%.c core/*.h | $(STAMP)
@@ -100,7 +103,8 @@ $(BUILD)/m/nanopb/%.o: $(NANOPB)/%.c $(STAMP)
 M_CORE     := $(CORE_SRC:%.c=$(BUILD)/m/%.o)
 
 M_PLATFORM := $(PLATFORM_SRC:%.c=$(BUILD)/m/%.o)
-M_FIRMWARE := $(FIRMWARE_SRC:%.c=$(BUILD)/m/%.o) $(BUILD)/m/gen/default_conf.o
+M_FIRMWARE := $(FIRMWARE_SRC:%.c=$(BUILD)/m/%.o) $(BUILD)/m/gen/default_conf.o \
+              $(BUILD)/m/gen/default_rules.o
 M_PROTO    := $(PROTO_SRC:%.c=$(BUILD)/m/%.o) $(BUILD)/m/gen/vigil.pb.o \
               $(patsubst $(NANOPB)/%.c,$(BUILD)/m/nanopb/%.o,$(NANOPB_SRC))
 
@@ -203,7 +207,7 @@ A_CORE  := $(CORE_SRC:%.c=$(A)/%.o)
 A_PROTO := $(PROTO_SRC:%.c=$(A)/%.o) $(A)/gen/vigil.pb.o \
            $(patsubst $(NANOPB)/%.c,$(A)/nanopb/%.o,$(NANOPB_SRC))
 A_LIBS  := -L$(GLIBC)/lib -lssh2 -lmbedtls -lmbedx509 -lmbedcrypto -luv -lm -lpthread -ldl
-$(A)/vigild: $(FIRMWARE_SRC:%.c=$(A)/%.o) $(A)/gen/default_conf.o $(PLATFORM_SRC:%.c=$(A)/%.o) $(A_PROTO) $(A_CORE)
+$(A)/vigild: $(FIRMWARE_SRC:%.c=$(A)/%.o) $(A)/gen/default_conf.o $(A)/gen/default_rules.o $(PLATFORM_SRC:%.c=$(A)/%.o) $(A_PROTO) $(A_CORE)
 	gcc $(SAN) -o $@ $^ $(A_LIBS)
 $(A)/vigilctl: $(A)/tools/vigilctl.o $(A_PROTO) $(A_CORE)
 	gcc $(SAN) -o $@ $^ -lm

@@ -289,3 +289,32 @@ hosts_reset_counters(struct hosts *t)
 	for (unsigned i = 0; i < t->n; i++)
 		memset(&t->h[i].c, 0, sizeof(t->h[i].c));
 }
+
+void
+hosts_count_template(struct hosts *t, int idx, int32_t id)
+{
+	if (idx < 0 || (unsigned)idx >= t->n)
+		return;
+	struct hosts_counters *c = &t->h[idx].c;
+	uint32_t min = 0;
+	for (uint32_t i = 0; i < c->ntop; i++) {
+		if (c->top[i].id == id) {
+			c->top[i].count++;
+			return;
+		}
+		if (c->top[i].count < c->top[min].count)
+			min = i;
+	}
+	if (c->ntop < VIGIL_HOST_TOP_TEMPLATES) {
+		struct hosts_top *e = &c->top[c->ntop++];
+		e->id = id;
+		e->count = 1;
+		e->error = 0;
+		return;
+	}
+	struct hosts_top *e = &c->top[min];
+	e->id = id;
+	e->error = e->count;
+	e->count++;
+	c->top_replaced++;
+}

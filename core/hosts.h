@@ -25,6 +25,14 @@ struct hosts_addr {
 	uint8_t bytes[16];
 };
 
+/* One entry of a host's top-templates table (see hosts_count_template). */
+struct hosts_top {
+	int32_t id;      /* Drain template id */
+	uint32_t pad;
+	uint64_t count;  /* messages counted for it (may overestimate) */
+	uint64_t error;  /* by at most this much */
+};
+
 struct hosts_counters {
 	uint64_t messages;      /* accepted messages */
 	uint64_t bytes;         /* their bytes, before truncation */
@@ -33,6 +41,9 @@ struct hosts_counters {
 	uint64_t truncated;     /* messages cut to VIGIL_MAX_MSG */
 	int64_t last_seen_s;    /* arrival time of the last message; 0 = never */
 	char last_hostname[VIGIL_MAX_HOSTNAME + 1]; /* as the message said */
+	struct hosts_top top[VIGIL_HOST_TOP_TEMPLATES]; /* unordered */
+	uint32_t ntop;
+	uint64_t top_replaced;  /* entries replaced because the table was full */
 };
 
 struct hosts_entry {
@@ -75,6 +86,12 @@ void hosts_format_addr(const struct hosts_addr *a, char *buf, size_t cap);
 /* Carries the counters of every host in old that has the same name in
  * t over to t (used by a configuration reload). */
 void hosts_carry_counters(struct hosts *t, const struct hosts *old);
+
+/* Counts one message of template id for host idx in its bounded
+ * top-templates table (Space-Saving: when the table is full the entry
+ * with the smallest count is replaced, and the newcomer inherits that
+ * count as its error bound, counted in top_replaced). */
+void hosts_count_template(struct hosts *t, int idx, int32_t id);
 
 /* Zeroes every host's counters. */
 void hosts_reset_counters(struct hosts *t);

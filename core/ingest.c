@@ -12,14 +12,15 @@
 	(SYSLOG_F_NOPRI | SYSLOG_F_BADPRI | SYSLOG_F_NOTIME | SYSLOG_F_BADSD |     \
 	    SYSLOG_F_LONGFIELD)
 
-void
+int
 ingest_init(struct ingest *in, const struct hosts *hosts,
-    const struct syslog_cfg *scfg)
+    const struct syslog_cfg *scfg, const struct drain_cfg *dcfg)
 {
-	memset(in, 0, sizeof(*in));
+	memset(&in->stats, 0, sizeof(in->stats));
 	in->hosts = *hosts;
 	hosts_reset_counters(&in->hosts);
 	in->syslog = *scfg;
+	return drain_init(&in->drain, dcfg);
 }
 
 void
@@ -69,6 +70,11 @@ ingest_message(struct ingest *in, const struct hosts_addr *src,
 	}
 	if (r->msg.flags & SYSLOG_F_EMPTY)
 		in->stats.empty++;
+	/* Templates are mined from the free-form text only: the header fields
+	 * are structure the parser already took apart. */
+	r->template_id = drain_add(&in->drain, r->msg.text, r->msg.text_len);
+	if (r->template_id >= 0)
+		hosts_count_template(&in->hosts, r->host, r->template_id);
 	size_t hl = r->msg.host_len;
 	if (hl > VIGIL_MAX_HOSTNAME)
 		hl = VIGIL_MAX_HOSTNAME;

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "drain.h"
 #include "hosts.h"
 #include "syslog.h"
 
@@ -29,25 +30,31 @@ struct ingest_stats {
 	uint64_t empty;          /* accepted, but with no content */
 };
 
+/* One Drain miner serves the whole rack, so a template has one id on
+ * every host; each host counts its own templates (hosts_count_template). */
 struct ingest {
 	struct hosts hosts;
 	struct syslog_cfg syslog;
 	struct ingest_stats stats;
+	struct drain drain;
 };
 
 /* The result of one message, for the caller's logging and tests. */
 struct ingest_result {
 	int host;                /* host index, or VIGIL_ENOENT */
+	int template_id;         /* Drain template of the text, or VIGIL_E* */
 	struct syslog_msg msg;   /* views into the caller's buffer */
 };
 
-/* Sets up ingest over a host table (copied) and zeroes the counters. */
-void ingest_init(struct ingest *in, const struct hosts *hosts,
-    const struct syslog_cfg *scfg);
+/* Sets up ingest over a host table (copied), an empty miner with dcfg,
+ * and zeroes the counters.  Returns 0 or VIGIL_EINVAL for a bad dcfg (the
+ * miner then runs on Drain's defaults). */
+int ingest_init(struct ingest *in, const struct hosts *hosts,
+    const struct syslog_cfg *scfg, const struct drain_cfg *dcfg);
 
 /* Replaces the host table and parser settings (configuration reload),
- * keeping the counters of hosts that keep their names and the global
- * counters. */
+ * keeping the counters of hosts that keep their names, the global
+ * counters and the miner. */
 void ingest_reconfigure(struct ingest *in, const struct hosts *hosts,
     const struct syslog_cfg *scfg);
 
@@ -59,7 +66,7 @@ int ingest_message(struct ingest *in, const struct hosts_addr *src,
     const char *buf, size_t len, size_t orig_len, int truncated,
     int64_t now_s, struct ingest_result *res);
 
-/* Zeroes every counter (global and per host). */
+/* Zeroes every counter (global and per host); templates are kept. */
 void ingest_reset_counters(struct ingest *in);
 
 #endif /* VIGIL_INGEST_H */

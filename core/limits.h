@@ -52,6 +52,14 @@
 #define VIGIL_UDP_BATCH 32
 #endif
 
+/* After a UDP wake-up that read fewer than half a batch, reading pauses
+ * this many milliseconds so the next recvmmsg finds a full batch: one
+ * wake-up per datagram costs more CPU than parsing it.  Adds at most this
+ * latency; the socket buffer (4 MiB) holds several ms of line rate. */
+#ifndef VIGIL_UDP_NAP_MS
+#define VIGIL_UDP_NAP_MS 1
+#endif
+
 /* Concurrent syslog TCP connections.  Each costs one receive buffer of
  * VIGIL_MAX_MSG + framing slack.  When all are in use a new connection is
  * accepted and closed at once, and counted. */
@@ -71,6 +79,15 @@
  * config are refused with the line number. */
 #ifndef VIGIL_MAX_HOST_ADDRS
 #define VIGIL_MAX_HOST_ADDRS 4
+#endif
+
+/* Templates tracked per host for "vigilctl templates HOST": the most
+ * frequent ones, kept with the Space-Saving algorithm (each entry's count
+ * overestimates by at most its recorded error).  Costs 24 bytes per entry
+ * per host.  A new template when the table is full replaces the entry with
+ * the smallest count. */
+#ifndef VIGIL_HOST_TOP_TEMPLATES
+#define VIGIL_HOST_TOP_TEMPLATES 32
 #endif
 
 /* Longest host name in the config (a DNS label is 63, a name 253). */

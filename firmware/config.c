@@ -50,6 +50,7 @@ config_defaults(struct vigil_config *cfg)
 	cfg->tcp_idle_s = 300;
 	cfg->max_tcp_conn = VIGIL_MAX_TCP_CONN;
 	cfg->max_msg = VIGIL_MAX_MSG;
+	cfg->snapshot_interval_s = 300;
 	hosts_init(&cfg->hosts);
 }
 
@@ -314,6 +315,18 @@ directive(struct ctx *c, char **w, int nw)
 			err(c, "time_source: expected arrival or message", NULL);
 	} else if (strcmp(d, "syslog_timezone") == 0) {
 		do_tz(c, val);
+	} else if (strcmp(d, "drain_rules") == 0) {
+		if (copy_str(cfg->drain_rules, sizeof(cfg->drain_rules), val) < 0)
+			err(c, "drain_rules: path longer than VIGIL_MAX_PATH", NULL);
+	} else if (strcmp(d, "snapshot_file") == 0) {
+		if (copy_str(cfg->snapshot_file, sizeof(cfg->snapshot_file),
+		    val) < 0)
+			err(c, "snapshot_file: path longer than VIGIL_MAX_PATH", NULL);
+	} else if (strcmp(d, "snapshot_interval") == 0) {
+		if (parse_uint(val, 0, 86400, &v) < 0)
+			err(c, "snapshot_interval: expected 0..86400 seconds", NULL);
+		else
+			cfg->snapshot_interval_s = (unsigned)v;
 	} else if (strcmp(d, "noc_key") == 0) {
 		do_key(c, val);
 	} else {

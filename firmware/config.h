@@ -56,6 +56,9 @@ struct vigil_config {
 	unsigned nnoc;
 	uint8_t psk[VIGIL_MAX_PSK];         /* NOC pre-shared key */
 	size_t psk_len;                     /* 0: authenticated requests refused */
+	char drain_rules[VIGIL_MAX_PATH];   /* "" = the embedded rules */
+	char snapshot_file[VIGIL_MAX_PATH]; /* "" = no template snapshots */
+	unsigned snapshot_interval_s;       /* 0 = only at a clean stop */
 	struct hosts hosts;
 };
 

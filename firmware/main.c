@@ -25,17 +25,23 @@
 #include "config.h"
 #include "err.h"
 #include "log.h"
+#include "snapshot.h"
 #include "status.h"
 #include "syslog_net.h"
 #include "vigild.h"
 
 extern const char vigil_default_conf[];
 extern const size_t vigil_default_conf_len;
+extern const char vigil_default_drain_rules[];
+extern const size_t vigil_default_drain_rules_len;
 
 struct vigild vigild_state;
 
 static uv_loop_t loop;
 static uv_signal_t sig_term, sig_int, sig_hup;
+static uv_timer_t snap_timer;
+static int snap_timer_on;
+static struct drain_cfg drain_cfg;
 static const char *config_path; /* NULL: the embedded default */
 static char conf_buf[VIGIL_MAX_CONFIG + 1];
 static struct vigil_config reload_cfg, old_cfg;
@@ -133,12 +139,57 @@ load_config(const char *path, struct vigil_config *cfg)
 	return r;
 }
 
+/* Reads and parses the Drain rules (the file named by drain_rules, or the
+ * embedded firmware/drain.rules) into drain_cfg. */
+static int
+load_drain_rules(const char *path)
+{
+	const char *text = vigil_default_drain_rules;
+	size_t len = vigil_default_drain_rules_len;
+	unsigned line = 0;
+
+	if (path[0]) {
+		long n = read_config(path);
+		if (n < 0)
+			return VIGIL_ECONFIG;
+		text = conf_buf;
+		len = (size_t)n;
+	}
+	drain_cfg_default(&drain_cfg);
+	int r = drain_cfg_parse(&drain_cfg, text, len, &line);
+	if (r < 0) {
+		vlog(VLOG_ERR, "%s:%u: drain rules: %s",
+		    path[0] ? path : "(embedded drain.rules)", line,
+		    vigil_strerror(r));
+		return VIGIL_ECONFIG;
+	}
+	return 0;
+}
+
+static void
+save_snapshot(void)
+{
+	const char *path = vigild_state.cfg.snapshot_file;
+	if (path[0])
+		snapshot_save(path, &vigild_state.ingest.drain);
+}
+
+static void
+on_snap_timer(uv_timer_t *t)
+{
+	(void)t;
+	save_snapshot();
+}
+
 static void
 stop_loop(void)
 {
 	if (stopping)
 		return;
 	stopping = 1;
+	save_snapshot();
+	if (snap_timer_on)
+		uv_close((uv_handle_t *)&snap_timer, NULL);
 	syslog_net_close();
 	status_close();
 	uv_close((uv_handle_t *)&sig_term, NULL);
@@ -173,6 +224,10 @@ reload(void)
 		if (vlog_open(vd->cfg.log_file) < 0)
 			vlog(VLOG_ERR, "reload: cannot open log file %s",
 			    vd->cfg.log_file);
+	if (strcmp(old_cfg.drain_rules, vd->cfg.drain_rules) != 0 ||
+	    strcmp(old_cfg.snapshot_file, vd->cfg.snapshot_file) != 0)
+		vlog(VLOG_WARN, "reload: drain_rules / snapshot_file changes take "
+		    "effect at the next restart");
 	vd->reloads++;
 	vlog(VLOG_NOTICE, "reload: %s applied (%u hosts)", config_path,
 	    vd->cfg.hosts.n);
@@ -336,7 +391,8 @@ main(int argc, char **argv)
 		}
 	}
 
-	if (load_config(config_path, &vd->cfg) < 0)
+	if (load_config(config_path, &vd->cfg) < 0 ||
+	    load_drain_rules(vd->cfg.drain_rules) < 0)
 		return 1;
 	if (check_only) {
 		printf("%s: configuration ok (%u hosts)\n",
@@ -369,7 +425,10 @@ main(int argc, char **argv)
 	vd->start_ms = uv_now(&loop);
 	vd->start_wall_s = vigild_wall_s();
 	struct syslog_cfg scfg = {.tz_offset_s = vd->cfg.tz_offset_s};
-	ingest_init(&vd->ingest, &vd->cfg.hosts, &scfg);
+	if (ingest_init(&vd->ingest, &vd->cfg.hosts, &scfg, &drain_cfg) < 0)
+		vlog(VLOG_WARN, "drain rules out of range; using Drain's defaults");
+	if (vd->cfg.snapshot_file[0])
+		snapshot_load(vd->cfg.snapshot_file, &vd->ingest.drain, &drain_cfg);
 
 	vlog(VLOG_NOTICE, "vigild %s starting: %s, %u hosts", VIGIL_VERSION,
 	    config_path ? config_path : "embedded default config",
@@ -378,6 +437,12 @@ main(int argc, char **argv)
 	    status_start(vd) < 0) {
 		vlog(VLOG_ERR, "start-up failed");
 		return 3;
+	}
+	if (vd->cfg.snapshot_file[0] && vd->cfg.snapshot_interval_s) {
+		uint64_t ms = (uint64_t)vd->cfg.snapshot_interval_s * 1000;
+		uv_timer_init(&loop, &snap_timer);
+		uv_timer_start(&snap_timer, on_snap_timer, ms, ms);
+		snap_timer_on = 1;
 	}
 	uv_signal_init(&loop, &sig_term);
 	uv_signal_init(&loop, &sig_int);

@@ -178,6 +178,23 @@ fill_hosts(const vigil_HostsQuery *q)
 	rep.has_hosts = true;
 }
 
+static void
+fill_templates(const vigil_TemplatesQuery *q)
+{
+	int idx = -1;
+	if (q->host[0]) {
+		idx = hosts_find(&vd->ingest.hosts, q->host);
+		if (idx < 0) {
+			/* The name is not echoed: it is the client's bytes. */
+			set_result(vigil_Result_RESULT_BAD_REQUEST);
+			snprintf(rep.error, sizeof(rep.error), "no such host");
+			return;
+		}
+	}
+	codec_fill_templates(&rep.templates, &vd->ingest, idx, q->max);
+	rep.has_templates = true;
+}
+
 /* The one state change so far: zero the ingest and syslog transport
  * counters.  The open-connection gauge is live state, not a counter. */
 static void
@@ -266,6 +283,9 @@ answer(const uint8_t *p, size_t n, int is_udp, const struct hosts_addr *peer,
 		case vigil_Request_status_tag:
 			fill_summary();
 			fill_hosts(&req.body.status.hosts);
+			break;
+		case vigil_Request_templates_tag:
+			fill_templates(&req.body.templates);
 			break;
 		case vigil_Request_command_tag:
 			run_command(peer);

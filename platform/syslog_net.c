@@ -41,6 +41,7 @@ struct conn {
 static struct vigild *vd;
 static int udp_fd = -1;
 static uv_poll_t udp_poll;
+static uv_timer_t udp_nap;
 static int udp_on;
 static char udp_buf[VIGIL_UDP_BATCH][VIGIL_MAX_MSG];
 static struct mmsghdr udp_msgs[VIGIL_UDP_BATCH];
@@ -113,6 +114,15 @@ trim_tail(const char *p, size_t n)
 	return n;
 }
 
+static void udp_cb(uv_poll_t *h, int status, int events);
+
+static void
+udp_wake(uv_timer_t *t)
+{
+	(void)t;
+	uv_poll_start(&udp_poll, UV_READABLE, udp_cb);
+}
+
 static void
 udp_cb(uv_poll_t *h, int status, int events)
 {
@@ -140,6 +150,12 @@ udp_cb(uv_poll_t *h, int status, int events)
 	if (n == 0)
 		return;
 	vd->net.udp_batches++;
+	if (n < VIGIL_UDP_BATCH / 2) {
+		/* A trickle: nap so the next read takes a batch (see limits.h). */
+		uv_poll_stop(&udp_poll);
+		uv_timer_start(&udp_nap, udp_wake, VIGIL_UDP_NAP_MS, 0);
+		vd->net.udp_naps++;
+	}
 	int64_t now = vigild_wall_s();
 	for (int i = 0; i < n; i++) {
 		struct hosts_addr src;
@@ -183,6 +199,7 @@ udp_start(void)
 		udp_fd = -1;
 		return VIGIL_EADDR;
 	}
+	uv_timer_init(vd->loop, &udp_nap);
 	if (uv_poll_init_socket(vd->loop, &udp_poll, udp_fd) < 0 ||
 	    uv_poll_start(&udp_poll, UV_READABLE, udp_cb) < 0) {
 		vlog(VLOG_ERR, "syslog udp %s: cannot watch the socket", name);
@@ -441,6 +458,7 @@ syslog_net_close(void)
 	if (udp_on) {
 		uv_poll_stop(&udp_poll);
 		uv_close((uv_handle_t *)&udp_poll, NULL);
+		uv_close((uv_handle_t *)&udp_nap, NULL);
 		close(udp_fd);
 		udp_fd = -1;
 		udp_on = 0;

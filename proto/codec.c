@@ -145,6 +145,67 @@ put_printable(char *dst, size_t cap, const char *src)
 	dst[n] = 0;
 }
 
+/* Inserts (id, count, error) into the page's list, kept sorted by count,
+ * descending; drops the smallest when the list holds cap entries. */
+static void
+top_insert(vigil_TemplatesPage *pg, uint32_t cap, int32_t id, uint64_t count,
+    uint64_t error)
+{
+	pb_size_t n = pg->templates_count;
+	if (n == cap && (n == 0 || pg->templates[n - 1].count >= count))
+		return;
+	pb_size_t i = n < cap ? n : n - 1;
+	while (i > 0 && pg->templates[i - 1].count < count) {
+		pg->templates[i] = pg->templates[i - 1];
+		i--;
+	}
+	memset(&pg->templates[i], 0, sizeof(pg->templates[i]));
+	pg->templates[i].id = id;
+	pg->templates[i].count = count;
+	pg->templates[i].error = error;
+	if (n < cap)
+		pg->templates_count++;
+}
+
+void
+codec_fill_templates(vigil_TemplatesPage *pg, const struct ingest *in,
+    int idx, uint32_t max)
+{
+	static char text[VIGIL_DRAIN_MAX_LINE + 1];
+	const uint32_t room = sizeof(pg->templates) / sizeof(pg->templates[0]);
+	uint32_t cap = max == 0 || max > room ? room : max;
+	struct drain_stats st;
+
+	memset(pg, 0, sizeof(*pg));
+	drain_stats(&in->drain, &st);
+	pg->live = st.templates;
+	if (idx >= 0 && (unsigned)idx < in->hosts.n) {
+		const struct hosts_counters *c = &in->hosts.h[idx].c;
+		put_str(pg->host, sizeof(pg->host), in->hosts.h[idx].name);
+		for (uint32_t i = 0; i < c->ntop; i++)
+			top_insert(pg, cap, c->top[i].id, c->top[i].count,
+			    c->top[i].error);
+	} else {
+		for (uint32_t slot = 0; slot < VIGIL_DRAIN_MAX_TEMPLATES; slot++) {
+			int id = drain_id_at(&in->drain, slot);
+			uint64_t count;
+			if (id >= 0 && drain_count(&in->drain, id, &count) == 0)
+				top_insert(pg, cap, id, count, 0);
+		}
+	}
+	for (pb_size_t i = 0; i < pg->templates_count; i++) {
+		vigil_TemplateStat *t = &pg->templates[i];
+		int n = drain_text(&in->drain, t->id, text, sizeof(text));
+		if (n < 0) {
+			/* Evicted from the miner since the host counted it. */
+			put_str(t->text, sizeof(t->text), "(evicted)");
+			continue;
+		}
+		put_printable(t->text, sizeof(t->text), text);
+		t->text_cut = (size_t)n >= sizeof(t->text);
+	}
+}
+
 void
 codec_fill_summary(vigil_Summary *s, const struct codec_view *v)
 {
@@ -156,6 +217,20 @@ codec_fill_summary(vigil_Summary *s, const struct codec_view *v)
 	s->reloads = v->reloads;
 	s->reload_failures = v->reload_failures;
 	if (v->ingest) {
+		struct drain_stats d;
+		drain_stats(&v->ingest->drain, &d);
+		s->has_drain = true;
+		s->drain.lines = d.lines;
+		s->drain.matched = d.matched;
+		s->drain.created = d.created;
+		s->drain.evicted = d.evicted;
+		s->drain.overflow = d.overflow;
+		s->drain.long_lines = d.long_lines;
+		s->drain.token_overflow = d.token_overflow;
+		s->drain.templates = d.templates;
+		s->drain.templates_high = d.templates_hwm;
+		s->drain.nodes = d.nodes;
+		s->drain.pool_bytes = d.pool_bytes;
 		const struct ingest_stats *i = &v->ingest->stats;
 		s->hosts_configured = v->ingest->hosts.n;
 		s->has_ingest = true;
@@ -184,6 +259,7 @@ codec_fill_summary(vigil_Summary *s, const struct codec_view *v)
 		s->net.tcp_bytes = n->tcp_bytes;
 		s->net.tcp_open = n->tcp_open;
 		s->net.tcp_open_high = n->tcp_open_high;
+		s->net.udp_naps = n->udp_naps;
 	}
 	if (v->status) {
 		const struct status_stats *st = v->status;

@@ -94,6 +94,12 @@ int codec_sign_command(const vigil_Command *cmd, const uint8_t *key,
 vigil_Result codec_check_command(struct auth *a, const vigil_SignedCommand *sc,
     int64_t now_s, vigil_Command *cmd);
 
+/* Fills a page of the most frequent templates, most frequent first, at
+ * most max (0 or more than the page holds: as many as it holds): of host
+ * idx's bounded table, or of the whole miner when idx < 0. */
+void codec_fill_templates(vigil_TemplatesPage *pg, const struct ingest *in,
+    int idx, uint32_t max);
+
 /* A short name for a result ("ok", "auth", ...), never NULL. */
 const char *codec_result_name(int result);
 

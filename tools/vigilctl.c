@@ -94,6 +94,7 @@ static const struct fdesc net_f[] = {
 	F64(vigil_NetStats, tcp_closed_peer), F64(vigil_NetStats, tcp_messages),
 	F64(vigil_NetStats, tcp_truncated), F64(vigil_NetStats, tcp_bytes),
 	F32(vigil_NetStats, tcp_open), F32(vigil_NetStats, tcp_open_high),
+	F64(vigil_NetStats, udp_naps),
 };
 static const struct fdesc status_f[] = {
 	F64(vigil_StatusStats, requests), F64(vigil_StatusStats, refused_acl),
@@ -114,6 +115,14 @@ static const struct fdesc arena_f[] = {
 	F64(vigil_ArenaStats, frees), F64(vigil_ArenaStats, failures),
 	F64(vigil_ArenaStats, allocs_after_seal),
 	F64(vigil_ArenaStats, live_blocks),
+};
+static const struct fdesc drain_f[] = {
+	F64(vigil_DrainStats, lines), F64(vigil_DrainStats, matched),
+	F64(vigil_DrainStats, created), F64(vigil_DrainStats, evicted),
+	F64(vigil_DrainStats, overflow), F64(vigil_DrainStats, long_lines),
+	F64(vigil_DrainStats, token_overflow),
+	F32(vigil_DrainStats, templates), F32(vigil_DrainStats, templates_high),
+	F32(vigil_DrainStats, nodes), F32(vigil_DrainStats, pool_bytes),
 };
 #define NF(a) (sizeof(a) / sizeof(a[0]))
 
@@ -203,6 +212,8 @@ print_summary(const vigil_Summary *s)
 		json_fields("status", &s->status, status_f, NF(status_f));
 		printf(", ");
 		json_fields("arena", &s->arena, arena_f, NF(arena_f));
+		printf(", ");
+		json_fields("drain", &s->drain, drain_f, NF(drain_f));
 		printf("}");
 		return;
 	}
@@ -218,6 +229,7 @@ print_summary(const vigil_Summary *s)
 	text_fields("syslog", &s->net, net_f, NF(net_f));
 	text_fields("status", &s->status, status_f, NF(status_f));
 	text_fields("arena", &s->arena, arena_f, NF(arena_f));
+	text_fields("drain", &s->drain, drain_f, NF(drain_f));
 }
 
 /* Width of the host name column: the longest name of the first page. */
@@ -662,6 +674,61 @@ reset_counters(void)
 	return 0;
 }
 
+/* The most frequent templates of one host, or of the rack. */
+static int
+templates(const char *host)
+{
+	int r;
+
+	memset(&req, 0, sizeof(req));
+	req.which_body = vigil_Request_templates_tag;
+	if (host) {
+		size_t n = strlen(host);
+		if (n >= sizeof(req.body.templates.host)) {
+			fprintf(stderr, "vigilctl: host name too long\n");
+			return EX_USAGE;
+		}
+		memcpy(req.body.templates.host, host, n + 1);
+	}
+	req.body.templates.max = opt.page;
+	if ((r = roundtrip()) != 0)
+		return r;
+	if (!rep.has_templates) {
+		fprintf(stderr, "vigilctl: reply without templates\n");
+		return EX_FAIL;
+	}
+	const vigil_TemplatesPage *pg = &rep.templates;
+	if (opt.json) {
+		printf("{\"host\": ");
+		json_str(pg->host);
+		printf(", \"live\": %" PRIu32 ", \"templates\": [", pg->live);
+		for (pb_size_t i = 0; i < pg->templates_count; i++) {
+			const vigil_TemplateStat *t = &pg->templates[i];
+			printf("%s{\"id\": %" PRId32 ", \"count\": %" PRIu64
+			    ", \"error\": %" PRIu64 ", \"text\": ", i ? ", " : "",
+			    t->id, t->count, t->error);
+			json_str(t->text);
+			printf(", \"text_cut\": %s}", t->text_cut ? "true" : "false");
+		}
+		printf("]}\n");
+		return 0;
+	}
+	printf("templates of %s (%" PRIu32 " live in the miner)\n",
+	    pg->host[0] ? pg->host : "the rack", pg->live);
+	printf("%8s %12s  %s\n", "id", "count", "template");
+	for (pb_size_t i = 0; i < pg->templates_count; i++) {
+		const vigil_TemplateStat *t = &pg->templates[i];
+		char cnt[32];
+		if (t->error)
+			snprintf(cnt, sizeof(cnt), "<=%" PRIu64, t->count);
+		else
+			snprintf(cnt, sizeof(cnt), "%" PRIu64, t->count);
+		printf("%8" PRId32 " %12s  %s%s\n", t->id, cnt, t->text,
+		    t->text_cut ? "..." : "");
+	}
+	return 0;
+}
+
 /* ---- options ------------------------------------------------------------ */
 
 static void
@@ -673,6 +740,8 @@ usage(FILE *f)
 	    "  status          summary and every host's counters\n"
 	    "  summary         version, uptime and global counters\n"
 	    "  hosts           per-host counters\n"
+	    "  templates [HOST] the most frequent log templates of HOST, or\n"
+	    "                  of the whole rack (--page N: at most N)\n"
 	    "  reset-counters  zero the ingest and syslog counters (signed:\n"
 	    "                  needs the NOC key)\n"
 	    "options:\n"
@@ -746,7 +815,7 @@ parse_server(const char *s)
 int
 main(int argc, char **argv)
 {
-	const char *server = DEFAULT_SERVER, *command = NULL;
+	const char *server = DEFAULT_SERVER, *command = NULL, *arg = NULL;
 
 	opt.timeout_ms = DEFAULT_TIMEOUT_S * 1000;
 	for (int i = 1; i < argc; i++) {
@@ -790,6 +859,8 @@ main(int argc, char **argv)
 			return EX_USAGE;
 		} else if (!command) {
 			command = a;
+		} else if (!arg && !strcmp(command, "templates")) {
+			arg = a;
 		} else {
 			fprintf(stderr, "vigilctl: unexpected argument "
 			    "'%s'\n", a);
@@ -813,6 +884,8 @@ main(int argc, char **argv)
 		r = query(1, 0);
 	else if (!strcmp(command, "hosts"))
 		r = query(0, 1);
+	else if (!strcmp(command, "templates"))
+		r = templates(arg);
 	else if (!strcmp(command, "reset-counters"))
 		r = reset_counters();
 	else {

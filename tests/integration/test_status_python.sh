@@ -184,10 +184,20 @@ check(after.nonces_used == 2, "2 nonces remembered")
 r = sc.call_udp(addr, sc.sign(key, sc.reset_command()))
 check(r.result == pb.RESULT_OK and r.HasField("command"), "UDP command")
 
-# Forward compatibility: an unknown query (13, reserved for templates)
+# The templates query from a protoc-generated client.
+req = pb.Request(version=1, id=4)
+req.templates.max = 5
+r = sc.call(s, req)
+check(r.result == pb.RESULT_OK and r.HasField("templates") and
+      r.templates.live >= 0 and len(r.templates.templates) <= 5, "templates query")
+req = pb.Request(version=1, id=4)
+req.templates.host = "no-such-host"
+check(sc.call(s, req).result == pb.RESULT_BAD_REQUEST, "templates of an unknown host")
+
+# Forward compatibility: an unknown query (14, reserved for migrations)
 # and a newer protocol version are answered, not dropped.
 r = sc.call_raw(s, pb.Request(version=1, id=5).SerializeToString() +
-                bytes([0x6a, 0x00]))
+                bytes([0x72, 0x00]))
 check(r.result == pb.RESULT_UNSUPPORTED and r.id == 5, "unknown query")
 req = pb.Request(version=2)
 req.summary.SetInParent()
