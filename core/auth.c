@@ -131,3 +131,29 @@ auth_fresh(struct auth *a, int64_t ts, const uint8_t *nonce, size_t len,
 	a->stats.accepted++;
 	return 0;
 }
+
+static int
+hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+int
+auth_parse_key(const char *hex, size_t n, uint8_t *key, size_t cap)
+{
+	if (n % 2 || n < 32 || n / 2 > VIGIL_MAX_PSK || n / 2 > cap)
+		return VIGIL_EINVAL;
+	for (size_t i = 0; i < n; i += 2) {
+		int hi = hexval(hex[i]), lo = hexval(hex[i + 1]);
+		if (hi < 0 || lo < 0)
+			return VIGIL_EINVAL;
+		key[i / 2] = (uint8_t)(hi << 4 | lo);
+	}
+	return (int)(n / 2);
+}

@@ -71,6 +71,12 @@ struct auth {
 	struct auth_stats stats;
 };
 
+/* Decodes the NOC key as written in vigil.conf (noc_key) and in
+ * vigilctl's key file: 32 to 2 * VIGIL_MAX_PSK hex digits, an even count.
+ * Returns the key's length in bytes (written to key, cap >= VIGIL_MAX_PSK)
+ * or VIGIL_EINVAL. */
+int auth_parse_key(const char *hex, size_t n, uint8_t *key, size_t cap);
+
 /* Empties the nonce table, zeroes the counters and sets the key (see
  * auth_set_key). */
 void auth_init(struct auth *a, const uint8_t *key, size_t key_len);

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "auth.h"
 #include "config.h"
 #include "err.h"
 
@@ -111,18 +112,6 @@ parse_listen(const char *s, struct config_listen *l)
 }
 
 static int
-hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-static int
 copy_str(char *dst, size_t cap, const char *src)
 {
 	size_t n = strlen(src);
@@ -202,22 +191,14 @@ do_allow(struct ctx *c, char **w, int nw)
 static void
 do_key(struct ctx *c, const char *hex)
 {
-	size_t n = strlen(hex);
-
-	if (n % 2 || n / 2 < 16 || n / 2 > VIGIL_MAX_PSK) {
+	int n = auth_parse_key(hex, strlen(hex), c->cfg->psk,
+	    sizeof(c->cfg->psk));
+	if (n < 0) {
 		err(c, "noc_key: expected 32 to 128 hex digits", NULL);
+		c->cfg->psk_len = 0;
 		return;
 	}
-	for (size_t i = 0; i < n; i += 2) {
-		int hi = hexval(hex[i]), lo = hexval(hex[i + 1]);
-		if (hi < 0 || lo < 0) {
-			err(c, "noc_key: not hex", NULL);
-			c->cfg->psk_len = 0;
-			return;
-		}
-		c->cfg->psk[i / 2] = (uint8_t)(hi << 4 | lo);
-	}
-	c->cfg->psk_len = n / 2;
+	c->cfg->psk_len = (size_t)n;
 }
 
 /* "+HHMM" / "-HHMM" / "UTC" */

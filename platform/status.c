@@ -29,6 +29,7 @@
 #include "codec.h"
 #include "err.h"
 #include "log.h"
+#include "netaddr.h"
 #include "status.h"
 
 #define REJECT_SLOTS 2        /* handles for accept-then-close */
@@ -72,53 +73,6 @@ static uint64_t closed_idle, udp_dropped_busy;
 static vigil_Request req;
 static vigil_Reply rep;
 static vigil_Command cmd;
-
-/* sockaddr -> hosts_addr, folding IPv4-mapped IPv6 to IPv4. */
-static void
-to_addr(const struct sockaddr *sa, struct hosts_addr *a)
-{
-	memset(a, 0, sizeof(*a));
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const void *)sa;
-		a->family = 4;
-		memcpy(a->bytes, &s4->sin_addr, 4);
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const void *)sa;
-		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
-			a->family = 4;
-			memcpy(a->bytes, &s6->sin6_addr.s6_addr[12], 4);
-		} else {
-			a->family = 6;
-			memcpy(a->bytes, &s6->sin6_addr, 16);
-		}
-	}
-}
-
-static void
-to_sockaddr(const struct config_listen *l, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (l->addr.family == 4) {
-		struct sockaddr_in *s4 = (void *)ss;
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(l->port);
-		memcpy(&s4->sin_addr, l->addr.bytes, 4);
-		return;
-	}
-	struct sockaddr_in6 *s6 = (void *)ss;
-	s6->sin6_family = AF_INET6;
-	s6->sin6_port = htons(l->port);
-	memcpy(&s6->sin6_addr, l->addr.bytes, 16);
-}
-
-static void
-listen_name(const struct config_listen *l, char *buf, size_t cap)
-{
-	char a[64];
-	hosts_format_addr(&l->addr, a, sizeof(a));
-	snprintf(buf, cap, l->addr.family == 6 ? "[%s]:%u" : "%s:%u", a,
-	    (unsigned)l->port);
-}
 
 /* Logs a refusal at most once a minute per kind; the counters carry the
  * full story. */
@@ -462,7 +416,7 @@ reject_one(void)
 			memset(&ss, 0, sizeof(ss));
 			uv_tcp_getpeername(&rejects[i], (struct sockaddr *)&ss,
 			    &sl);
-			to_addr((struct sockaddr *)&ss, &a);
+			netaddr_from_sockaddr((struct sockaddr *)&ss, &a);
 			if (!config_noc_allowed(&vd->cfg, &a)) {
 				vd->status.refused_acl++;
 			} else {
@@ -510,7 +464,7 @@ on_connection(uv_stream_t *server, int status)
 	int sl = sizeof(ss);
 	memset(&ss, 0, sizeof(ss));
 	uv_tcp_getpeername(&c->h, (struct sockaddr *)&ss, &sl);
-	to_addr((struct sockaddr *)&ss, &c->peer);
+	netaddr_from_sockaddr((struct sockaddr *)&ss, &c->peer);
 	if (!config_noc_allowed(&vd->cfg, &c->peer)) {
 		vd->status.refused_acl++;
 		log_limited(&last_acl_log, "tcp connection refused (not in "
@@ -549,8 +503,8 @@ tcp_start(void)
 	char name[80];
 	const struct config_listen *l = &vd->cfg.status_tcp;
 
-	to_sockaddr(l, &ss);
-	listen_name(l, name, sizeof(name));
+	netaddr_to_sockaddr(l, &ss);
+	netaddr_listen_name(l, name, sizeof(name));
 	uv_tcp_init(vd->loop, &listener);
 	int r = uv_tcp_bind(&listener, (struct sockaddr *)&ss, 0);
 	if (r == 0)
@@ -591,7 +545,7 @@ udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 
 	if (nread < 0 || !from)
 		return; /* a receive error, or nothing more to read */
-	to_addr(from, &peer);
+	netaddr_from_sockaddr(from, &peer);
 	if (!config_noc_allowed(&vd->cfg, &peer)) {
 		vd->status.refused_acl++;
 		log_limited(&last_acl_log, "udp request refused (not in "
@@ -619,8 +573,8 @@ udp_start(void)
 	char name[80];
 	const struct config_listen *l = &vd->cfg.status_udp;
 
-	to_sockaddr(l, &ss);
-	listen_name(l, name, sizeof(name));
+	netaddr_to_sockaddr(l, &ss);
+	netaddr_listen_name(l, name, sizeof(name));
 	uv_udp_init(vd->loop, &udp);
 	int r = uv_udp_bind(&udp, (struct sockaddr *)&ss, 0);
 	if (r == 0)

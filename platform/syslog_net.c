@@ -22,6 +22,7 @@
 #include "err.h"
 #include "frame.h"
 #include "log.h"
+#include "netaddr.h"
 #include "syslog_net.h"
 
 #define READ_CHUNK 16384   /* bytes read per TCP read callback */
@@ -56,54 +57,6 @@ static int reject_busy[REJECT_SLOTS];
 static int pending_reject;
 static uv_timer_t sweep;
 static int sweep_on;
-
-/* sockaddr -> hosts_addr, folding IPv4-mapped IPv6 to IPv4. */
-static void
-to_addr(const struct sockaddr_storage *ss, struct hosts_addr *a)
-{
-	memset(a, 0, sizeof(*a));
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const void *)ss;
-		a->family = 4;
-		memcpy(a->bytes, &s4->sin_addr, 4);
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const void *)ss;
-		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
-			a->family = 4;
-			memcpy(a->bytes, &s6->sin6_addr.s6_addr[12], 4);
-		} else {
-			a->family = 6;
-			memcpy(a->bytes, &s6->sin6_addr, 16);
-		}
-	}
-}
-
-static socklen_t
-to_sockaddr(const struct config_listen *l, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (l->addr.family == 4) {
-		struct sockaddr_in *s4 = (void *)ss;
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(l->port);
-		memcpy(&s4->sin_addr, l->addr.bytes, 4);
-		return sizeof(*s4);
-	}
-	struct sockaddr_in6 *s6 = (void *)ss;
-	s6->sin6_family = AF_INET6;
-	s6->sin6_port = htons(l->port);
-	memcpy(&s6->sin6_addr, l->addr.bytes, 16);
-	return sizeof(*s6);
-}
-
-static void
-listen_name(const struct config_listen *l, char *buf, size_t cap)
-{
-	char a[64];
-	hosts_format_addr(&l->addr, a, sizeof(a));
-	snprintf(buf, cap, l->addr.family == 6 ? "[%s]:%u" : "%s:%u", a,
-	    (unsigned)l->port);
-}
 
 /* Drops the trailing LF, CR and NUL bytes many UDP senders append. */
 static size_t
@@ -167,7 +120,7 @@ udp_cb(uv_poll_t *h, int status, int events)
 			vd->net.udp_truncated++;
 		}
 		vd->net.udp_datagrams++;
-		to_addr(&udp_from[i], &src);
+		netaddr_from_sockaddr((struct sockaddr *)&udp_from[i], &src);
 		ingest_message(&vd->ingest, &src, udp_buf[i],
 		    trim_tail(udp_buf[i], len), orig, trunc, now, NULL);
 	}
@@ -179,10 +132,10 @@ udp_start(void)
 	struct sockaddr_storage ss;
 	char name[80];
 	const struct config_listen *l = &vd->cfg.syslog_udp;
-	socklen_t sl = to_sockaddr(l, &ss);
+	socklen_t sl = netaddr_to_sockaddr(l, &ss);
 	int one = 1, rcv = UDP_RCVBUF;
 
-	listen_name(l, name, sizeof(name));
+	netaddr_listen_name(l, name, sizeof(name));
 	udp_fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0);
 	if (udp_fd < 0) {
@@ -371,7 +324,7 @@ on_connection(uv_stream_t *server, int status)
 	int sl = sizeof(ss);
 	memset(&ss, 0, sizeof(ss));
 	uv_tcp_getpeername(&c->h, (struct sockaddr *)&ss, &sl);
-	to_addr(&ss, &c->peer);
+	netaddr_from_sockaddr((struct sockaddr *)&ss, &c->peer);
 	if (hosts_lookup(&vd->ingest.hosts, &c->peer) < 0) {
 		conn_close(c, &vd->net.tcp_unknown_source);
 		return;
@@ -403,8 +356,8 @@ tcp_start(void)
 	char name[80];
 	const struct config_listen *l = &vd->cfg.syslog_tcp;
 
-	to_sockaddr(l, &ss);
-	listen_name(l, name, sizeof(name));
+	netaddr_to_sockaddr(l, &ss);
+	netaddr_listen_name(l, name, sizeof(name));
 	uv_tcp_init(vd->loop, &tcp_listener);
 	int r = uv_tcp_bind(&tcp_listener, (struct sockaddr *)&ss, 0);
 	if (r == 0)

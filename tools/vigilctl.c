@@ -556,18 +556,6 @@ query(int want_summary, int want_hosts)
 	return 0;
 }
 
-static int
-hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* Reads the key file: one hex string of 32..128 digits, whitespace
  * around it ignored.  Returns the key length, or -1 (reported). */
 static long
@@ -594,24 +582,15 @@ read_key(const char *path, uint8_t key[VIGIL_MAX_PSK])
 	while (e > b && (buf[e - 1] == ' ' || buf[e - 1] == '\t' ||
 	    buf[e - 1] == '\n' || buf[e - 1] == '\r'))
 		e--;
-	size_t digits = e - b;
-	if (digits < 32 || digits > 2 * VIGIL_MAX_PSK || digits % 2) {
+	int klen = auth_parse_key(buf + b, e - b, key, VIGIL_MAX_PSK);
+	memset(buf, 0, sizeof(buf));
+	if (klen < 0) {
 		fprintf(stderr, "vigilctl: key file %s: expected 32 to %d hex "
 		    "digits (as noc_key in vigil.conf)\n", path,
 		    2 * VIGIL_MAX_PSK);
 		return -1;
 	}
-	for (size_t i = 0; i < digits; i += 2) {
-		int hi = hexval(buf[b + i]), lo = hexval(buf[b + i + 1]);
-		if (hi < 0 || lo < 0) {
-			fprintf(stderr, "vigilctl: key file %s: not hex\n",
-			    path);
-			return -1;
-		}
-		key[i / 2] = (uint8_t)(hi << 4 | lo);
-	}
-	memset(buf, 0, sizeof(buf));
-	return (long)(digits / 2);
+	return klen;
 }
 
 static int

@@ -213,3 +213,23 @@ TEST(auth_set_key_keeps_nonces_and_counters)
 	CHECK_EQ(auth_fresh(&a, NOW, n, sizeof(n), NOW), VIGIL_EREPLAY);
 	CHECK_EQ(a.stats.accepted, 1);
 }
+
+TEST(auth_parse_key_accepts_hex_and_refuses_bad_lengths_and_digits)
+{
+	uint8_t k[VIGIL_MAX_PSK];
+	const char *ok = "00112233445566778899AABBccddeeff";
+	CHECK_EQ(auth_parse_key(ok, strlen(ok), k, sizeof(k)), 16);
+	CHECK_EQ(k[0], 0x00);
+	CHECK_EQ(k[10], 0xaa);
+	CHECK_EQ(k[15], 0xff);
+	CHECK_EQ(auth_parse_key(ok, 30, k, sizeof(k)), VIGIL_EINVAL);
+	CHECK_EQ(auth_parse_key(ok, 31, k, sizeof(k)), VIGIL_EINVAL);
+	const char *bad = "0011223344556677889900aabbccddgg";
+	CHECK_EQ(auth_parse_key(bad, strlen(bad), k, sizeof(k)),
+	    VIGIL_EINVAL);
+	char lng[2 * VIGIL_MAX_PSK + 3];
+	memset(lng, 'a', sizeof(lng) - 1);
+	lng[sizeof(lng) - 1] = '\0';
+	CHECK_EQ(auth_parse_key(lng, strlen(lng), k, sizeof(k)),
+	    VIGIL_EINVAL);
+}
