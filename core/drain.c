@@ -1104,7 +1104,9 @@ check_state(struct drain *d)
 		if (!t->live)
 			continue;
 		live++;
-		if (t->ntok > VIGIL_DRAIN_MAX_TOKENS ||
+		/* A template exists because a line made it: its count is at
+		 * least 1, and drain_count() promises that to callers. */
+		if (t->count == 0 || t->ntok > VIGIL_DRAIN_MAX_TOKENS ||
 		    t->nbytes > VIGIL_DRAIN_MAX_LINE || t->leaf >= nn ||
 		    !d->node[t->leaf].used ||
 		    d->node[t->leaf].level != 1 + nkeys(d, t->ntok))
