@@ -100,26 +100,7 @@ echo "ingest: machine: $(nproc) CPUs, ${cpu:-unknown CPU}, $(uname -r)," \
 echo "ingest: load: $N messages, $K senders, RFC 5424/3164 mix," \
     "flat out; udp datagrams, tcp octet-counted"
 
-# free_port: a port free for TCP and UDP on 127.0.0.1 now.
-free_port() {
-	$PY - <<'PYEOF'
-import os, random, socket
-r = random.Random(os.getpid() * 7919 + int.from_bytes(os.urandom(2), 'big'))
-for _ in range(200):
-    p = r.randrange(20000, 60000)
-    ok = True
-    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
-        s = socket.socket(socket.AF_INET, kind)
-        try:
-            s.bind(("127.0.0.1", p))
-        except OSError:
-            ok = False
-        s.close()
-    if ok:
-        print(p)
-        break
-PYEOF
-}
+. tests/integration/ports.sh
 
 # The monitor: runs loadgen, watches the receiver's CPU time, prints
 # "t0 t_end cpu_seconds" then loadgen's own line.
