@@ -51,7 +51,7 @@ FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 BENCH_SRC    := $(sort $(wildcard tests/bench/bench_*.c))
 NANOPB_SRC   := $(NANOPB)/pb_common.c $(NANOPB)/pb_encode.c $(NANOPB)/pb_decode.c
 PROTO_GEN    := $(BUILD)/gen/vigil.pb.c
-GEN_INC      := -I$(BUILD)/gen -I$(NANOPB) -Iproto -Icore -Iplatform -Ifirmware
+GEN_INC      := -I$(BUILD)/gen -I$(NANOPB) -Iproto -iquote core -Iplatform -Ifirmware
 
 # ---- static musl build ------------------------------------------------------
 
@@ -89,13 +89,15 @@ $(BUILD)/gen/default_rules.c: firmware/drain.rules tools/embed.sh
 # Object rules: one per (tree, flavour).  $(BUILD)/m/... is musl.
 $(BUILD)/m/core/%.o: core/%.c core/*.h | $(STAMP)
 	@mkdir -p $(@D)
-	$(MCC) $(MFLAGS) -pedantic -Icore -c $< -o $@
+	$(MCC) $(MFLAGS) -pedantic -iquote core -c $< -o $@
 $(BUILD)/m/%.o: %.c core/*.h platform/*.h proto/*.h firmware/*.h | $(STAMP)
 	@mkdir -p $(@D)
 	$(MCC) $(MFLAGS) $(PLATDEF) $(GEN_INC) -I$(MUSL)/include -c $< -o $@
 $(BUILD)/m/gen/%.o: $(BUILD)/gen/%.c $(STAMP)
 	@mkdir -p $(@D)
 	$(MCC) $(MFLAGS) $(PLATDEF) $(GEN_INC) -c $< -o $@
+# The nanopb runtime sources appear with the dependency build.
+$(NANOPB_SRC): $(STAMP) ;
 $(BUILD)/m/nanopb/%.o: $(NANOPB)/%.c $(STAMP)
 	@mkdir -p $(@D)
 	$(MCC) $(MFLAGS) -I$(NANOPB) -c $< -o $@
@@ -122,7 +124,9 @@ $(BUILD)/vigilctl: $(BUILD)/m/tools/vigilctl.o $(M_PROTO) $(M_CORE)
 	$(MCC) $(MLINK) -o $@ $^ -lm
 	strip $@
 
-$(BUILD)/vigil-replay: $(REPLAY_SRC:%.c=$(BUILD)/m/%.o) $(M_CORE)
+# The replay runs on vigild's embedded defaults (rules and configuration).
+$(BUILD)/vigil-replay: $(REPLAY_SRC:%.c=$(BUILD)/m/%.o) $(M_CORE) \
+    $(BUILD)/m/gen/default_conf.o $(BUILD)/m/gen/default_rules.o
 	$(MCC) $(MLINK) -o $@ $^ -lm
 
 # ---- core purity ------------------------------------------------------------
@@ -137,6 +141,7 @@ CORE_SYMS_OK    := memcpy memmove memset memcmp memchr strlen strcmp \
                    __assert sqrt sqrtf exp expf log logf pow powf floor \
                    ceil fabs fabsf lrint nearbyint round trunc fmin fmax \
                    fminf fmaxf isnan __isnan __fpclassify __fpclassifyl \
+                   log1p \
                    __stack_chk_fail
 
 check-core: $(M_CORE)
@@ -146,20 +151,21 @@ check-core: $(M_CORE)
 	if [ -n "$$bad" ]; then echo "check-core: core/ includes: $$bad"; exit 1; fi
 	@bad=$$(nm -u $(M_CORE) | awk 'NF==2{print $$2}' | sort -u | \
 	    grep -vxF $(foreach s,$(CORE_SYMS_OK),-e $(s)) | \
-	    grep -vE '^(vigil_|drain_|art_|syslog_|frame_|hosts_|sha256_|hmac_|auth_|features_|predict_|policy_|jobs_|mask_|nab_|snap_)'); \
+	    grep -vE '^(vigil_|drain_|art_|syslog_|frame_|hosts_|sha256_|hmac_|auth_|features_|predict_|policy_|jobs_|virsh_|migtime_|mask_|nab_|snap_)'); \
 	if [ -n "$$bad" ]; then echo "check-core: core/ calls: $$bad"; exit 1; fi
 	@echo "check-core: core/ is pure"
 
 # ---- unit tests (native gcc, glibc; default and tiny limits) ----------------
 
 UCC    := gcc
-UFLAGS := $(CSTD) $(WARN) -O1 -g -D_GNU_SOURCE -Icore -Iplatform -Ifirmware -Itests/unit
+UFLAGS := $(CSTD) $(WARN) -O1 -g -D_GNU_SOURCE -iquote core -Iplatform -Ifirmware -Itests/unit
 
 define unit_variant
 $(BUILD)/$(1)/core/%.o: core/%.c core/*.h Makefile $(wildcard tests/unit/tiny-*.mk)
 	@mkdir -p $$(@D)
 	$(UCC) $(UFLAGS) $(2) -c $$< -o $$@
-$(BUILD)/$(1)/%: tests/unit/%.c tests/unit/runner.c tests/unit/unit.h $(CORE_SRC:%.c=$(BUILD)/$(1)/%.o)
+$(BUILD)/$(1)/%: tests/unit/%.c tests/unit/runner.c tests/unit/unit.h $(CORE_SRC:%.c=$(BUILD)/$(1)/%.o) \
+    $(wildcard firmware/*.[ch])
 	@mkdir -p $$(@D)
 	$(UCC) $(UFLAGS) $(2) -o $$@ $$< tests/unit/runner.c $(CORE_SRC:%.c=$(BUILD)/$(1)/%.o) -lm
 $(1)-bins: $(patsubst tests/unit/%.c,$(BUILD)/$(1)/%,$(UNIT_SRC))
@@ -193,7 +199,7 @@ AFLAGS := $(CSTD) $(WARN) -O1 -g $(SAN)
 A      := $(BUILD)/asan
 $(A)/core/%.o: core/%.c core/*.h
 	@mkdir -p $(@D)
-	gcc $(AFLAGS) -Icore -c $< -o $@
+	gcc $(AFLAGS) -iquote core -c $< -o $@
 $(A)/%.o: %.c core/*.h platform/*.h proto/*.h firmware/*.h | $(STAMP)
 	@mkdir -p $(@D)
 	gcc $(AFLAGS) $(PLATDEF) $(GEN_INC) -I$(GLIBC)/include -c $< -o $@
@@ -235,7 +241,7 @@ fuzz: $(patsubst tests/fuzz/%.c,$(F)/%,$(FUZZ_SRC))
 B := $(BUILD)/bench
 $(B)/%: tests/bench/%.c $(CORE_SRC) core/*.h
 	@mkdir -p $(@D)
-	gcc $(CSTD) $(WARN) -O2 -march=x86-64-v2 -D_GNU_SOURCE -Icore -o $@ $< $(CORE_SRC) -lm
+	gcc $(CSTD) $(WARN) -O2 -march=x86-64-v2 -D_GNU_SOURCE -iquote core -o $@ $< $(CORE_SRC) -lm
 bench: all $(patsubst tests/bench/%.c,$(B)/%,$(BENCH_SRC))
 	tests/bench/run.sh $(BUILD)
 

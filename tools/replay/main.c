@@ -3,7 +3,10 @@
  *
  *   vigil-replay loghub DIR            Drain on Loghub 2k, GA/PA table
  *   vigil-replay nab DIR --out RESULTS [--streaming]
- *   vigil-replay vmftlad DIR [--scores OUT]
+ *   vigil-replay vmftlad DIR [--scores OUT] [--set KEY=VALUE]...
+ *   vigil-replay vmft-reference DIR    the dataset's reference detector
+ *   vigil-replay vmft-render DIR ...   rebuilt syslog lines, and their check
+ *   vigil-replay migfit DIR [--check]  re-fit the migration-time model
  *
  * A subcommand whose module is not part of this build says so and exits 2.
  */
@@ -17,6 +20,9 @@
 #pragma weak replay_loghub
 #pragma weak replay_nab
 #pragma weak replay_vmftlad
+#pragma weak replay_vmft_reference
+#pragma weak replay_vmft_render
+#pragma weak replay_migfit
 
 static const struct {
 	const char *name;
@@ -25,7 +31,12 @@ static const struct {
 } subs[] = {
 	{"loghub", replay_loghub, "loghub DIR"},
 	{"nab", replay_nab, "nab DIR --out RESULTS [--streaming]"},
-	{"vmftlad", replay_vmftlad, "vmftlad DIR [--scores OUT]"},
+	{"vmftlad", replay_vmftlad, "vmftlad DIR [--scores OUT] [--set KEY=VALUE]"
+	    "... [--keep-harness] [--sweep] [--emit CATEGORY/RUN]"},
+	{"vmft-reference", replay_vmft_reference, "vmft-reference DIR"},
+	{"vmft-render", replay_vmft_render,
+	    "vmft-render DIR --check|--templates|--run CAT/NAME"},
+	{"migfit", replay_migfit, "migfit DIR [--check]"},
 };
 
 static void

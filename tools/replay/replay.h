@@ -9,5 +9,8 @@
 int replay_loghub(int argc, char **argv);
 int replay_nab(int argc, char **argv);
 int replay_vmftlad(int argc, char **argv);
+int replay_vmft_reference(int argc, char **argv);
+int replay_vmft_render(int argc, char **argv);
+int replay_migfit(int argc, char **argv);
 
 #endif /* VIGIL_REPLAY_H */
