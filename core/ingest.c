@@ -20,7 +20,22 @@ ingest_init(struct ingest *in, const struct hosts *hosts,
 	in->hosts = *hosts;
 	hosts_reset_counters(&in->hosts);
 	in->syslog = *scfg;
+	in->time_from_message = 0;
+	struct predict_cfg pc;
+	predict_cfg_default(&pc);
+	(void)predict_init(&in->predict, &pc, in->hosts.n ? in->hosts.n : 1);
 	return drain_init(&in->drain, dcfg);
+}
+
+int
+ingest_predict_init(struct ingest *in, const struct predict_cfg *pcfg,
+    int time_from_message)
+{
+	if (predict_cfg_check(pcfg))
+		return VIGIL_EINVAL;
+	in->time_from_message = time_from_message;
+	return predict_init(&in->predict, pcfg,
+	    in->hosts.n ? in->hosts.n : 1);
 }
 
 void
@@ -36,6 +51,10 @@ ingest_reconfigure(struct ingest *in, const struct hosts *hosts,
 	hosts_reset_counters(&in->hosts);
 	hosts_carry_counters(&in->hosts, &old);
 	in->syslog = *scfg;
+	for (uint32_t i = 0; i < in->hosts.n && i < VIGIL_MAX_HOSTS; i++)
+		if (i >= old.n || strcmp(in->hosts.h[i].name, old.h[i].name))
+			predict_host_reset(&in->predict, i);
+	in->predict.nhosts = in->hosts.n ? in->hosts.n : 1;
 }
 
 int
@@ -75,6 +94,13 @@ ingest_message(struct ingest *in, const struct hosts_addr *src,
 	r->template_id = drain_add(&in->drain, r->msg.text, r->msg.text_len);
 	if (r->template_id >= 0)
 		hosts_count_template(&in->hosts, r->host, r->template_id);
+	if (in->time_from_message && r->msg.time_s != INT64_MIN)
+		r->t_ms = r->msg.time_s * 1000 + r->msg.time_us / 1000;
+	else
+		r->t_ms = now_s * 1000;
+	predict_observe(&in->predict, (uint32_t)r->host,
+	    r->template_id >= 0 ? r->template_id : -1, r->msg.facility,
+	    r->msg.severity, r->t_ms, &r->ev);
 	size_t hl = r->msg.host_len;
 	if (hl > VIGIL_MAX_HOSTNAME)
 		hl = VIGIL_MAX_HOSTNAME;

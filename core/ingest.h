@@ -19,6 +19,7 @@
 
 #include "drain.h"
 #include "hosts.h"
+#include "predict.h"
 #include "syslog.h"
 
 struct ingest_stats {
@@ -37,12 +38,16 @@ struct ingest {
 	struct syslog_cfg syslog;
 	struct ingest_stats stats;
 	struct drain drain;
+	struct predict predict;
+	int time_from_message;   /* detector clock: 1 message time, 0 arrival */
 };
 
 /* The result of one message, for the caller's logging and tests. */
 struct ingest_result {
 	int host;                /* host index, or VIGIL_ENOENT */
 	int template_id;         /* Drain template of the text, or VIGIL_E* */
+	int64_t t_ms;            /* the detector's time of this message */
+	struct predict_event ev; /* the host's score and any state change */
 	struct syslog_msg msg;   /* views into the caller's buffer */
 };
 
@@ -52,9 +57,18 @@ struct ingest_result {
 int ingest_init(struct ingest *in, const struct hosts *hosts,
     const struct syslog_cfg *scfg, const struct drain_cfg *dcfg);
 
+/* Sets up prediction for the hosts (all reset to healthy, knowing
+ * nothing) and where its clock comes from: the time written in each
+ * message (time_from_message 1; a message without one uses its arrival)
+ * or the arrival time.  Returns 0 or VIGIL_EINVAL for a bad pcfg, which
+ * leaves prediction as it was. */
+int ingest_predict_init(struct ingest *in, const struct predict_cfg *pcfg,
+    int time_from_message);
+
 /* Replaces the host table and parser settings (configuration reload),
  * keeping the counters of hosts that keep their names, the global
- * counters and the miner. */
+ * counters and the miner.  A host keeps its prediction state when it keeps
+ * its name and its place in the table; others start afresh. */
 void ingest_reconfigure(struct ingest *in, const struct hosts *hosts,
     const struct syslog_cfg *scfg);
 

@@ -331,6 +331,33 @@
 #error "ART probation bounds: need 32 <= MIN_PROBATION <= MAX_PROBATION"
 #endif
 
+/* ---- features and prediction --------------------------------------- */
+/* (section owned by core/features and core/predict) */
+
+/* Values in one host's feature vector per window (see features.h).  Fixed
+ * by the feature set.  The ART detector sees the first
+ * min(VIGIL_FEAT_DIM, VIGIL_ART_MAX_DIM) of them. */
+#define VIGIL_FEAT_DIM 6
+
+/* Templates whose novelty is remembered per host: one 4-byte entry per
+ * Drain template slot, so a host knows exactly which of the miner's live
+ * templates it has sent (VIGIL_DRAIN_MAX_TEMPLATES * 4 bytes per host).
+ * A slot the miner reuses carries a new id, which is new to every host. */
+#define VIGIL_FEAT_KNOWN VIGIL_DRAIN_MAX_TEMPLATES
+
+/* Templates named as the reasons of a host's state (the latest novel
+ * templates that raised its score).  16 bytes each per host; older reasons
+ * are overwritten. */
+#ifndef VIGIL_PREDICT_REASONS
+#define VIGIL_PREDICT_REASONS 4
+#endif
+
+/* Strikes remembered per host for the N-strike confirmation of severe.
+ * 8 bytes each; the configured N may not exceed it. */
+#ifndef VIGIL_PREDICT_MAX_STRIKES
+#define VIGIL_PREDICT_MAX_STRIKES 8
+#endif
+
 /* ---- impossible combinations ------------------------------------------- */
 
 #if VIGIL_MAX_MSG < 480

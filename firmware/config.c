@@ -19,6 +19,7 @@ struct ctx {
 	struct config_errors *errs;
 	unsigned line;
 	int failed;
+	unsigned predict_line; /* first `predict` line leaving it inconsistent */
 };
 
 static void
@@ -53,6 +54,7 @@ config_defaults(struct vigil_config *cfg)
 	cfg->max_msg = VIGIL_MAX_MSG;
 	cfg->snapshot_interval_s = 300;
 	hosts_init(&cfg->hosts);
+	predict_cfg_default(&cfg->predict);
 }
 
 /* Unsigned decimal in [lo, hi]. */
@@ -245,6 +247,21 @@ directive(struct ctx *c, char **w, int nw)
 		do_allow(c, w, nw);
 		return;
 	}
+	if (strcmp(d, "predict") == 0) {
+		int r;
+		if (nw != 3)
+			err(c, "predict: expected a parameter and a value", NULL);
+		else if ((r = predict_cfg_set(&cfg->predict, w[1], strlen(w[1]),
+		    w[2], strlen(w[2]))) == VIGIL_ENOENT)
+			err(c, "predict: unknown parameter ", w[1]);
+		else if (r < 0)
+			err(c, "predict: expected a number for ", w[1]);
+		else if (predict_cfg_check(&cfg->predict) == 0)
+			c->predict_line = 0;
+		else if (!c->predict_line)
+			c->predict_line = c->line; /* may be fixed by a later line */
+		return;
+	}
 	if (nw != 2) {
 		err(c, "expected exactly one value after ", d);
 		return;
@@ -319,7 +336,7 @@ int
 config_parse(const char *text, size_t len, struct vigil_config *cfg,
     struct config_errors *errs)
 {
-	struct ctx c = {cfg, errs, 0, 0};
+	struct ctx c = {cfg, errs, 0, 0, 0};
 	char line[VIGIL_MAX_CONFIG_LINE + 1];
 	char *w[MAX_WORDS];
 
@@ -375,6 +392,11 @@ config_parse(const char *text, size_t len, struct vigil_config *cfg,
 		}
 		if (nw > 0)
 			directive(&c, w, nw);
+	}
+	if (predict_cfg_check(&cfg->predict)) {
+		c.line = c.predict_line;
+		err(&c, "predict: values out of range or thresholds not "
+		    "ordered (suspect <= moderate <= severe <= 1)", NULL);
 	}
 	if (!c.failed && !cfg->syslog_udp.enabled && !cfg->syslog_tcp.enabled) {
 		c.line = 0;

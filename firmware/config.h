@@ -19,6 +19,7 @@
 
 #include "hosts.h"
 #include "limits.h"
+#include "predict.h"
 
 struct config_listen {
 	int enabled;
@@ -51,6 +52,7 @@ struct vigil_config {
 	unsigned max_tcp_conn;              /* <= VIGIL_MAX_TCP_CONN */
 	unsigned max_msg;                   /* <= VIGIL_MAX_MSG */
 	int time_from_message;              /* 1: event time from the message */
+	struct predict_cfg predict;         /* `predict KEY VALUE` lines */
 	int64_t tz_offset_s;                /* for zone-less RFC 3164 dates */
 	struct config_allow noc[VIGIL_MAX_NOC_ALLOW];
 	unsigned nnoc;

@@ -217,6 +217,13 @@ reload(void)
 	vd->cfg = reload_cfg;
 	struct syslog_cfg scfg = {.tz_offset_s = vd->cfg.tz_offset_s};
 	ingest_reconfigure(&vd->ingest, &vd->cfg.hosts, &scfg);
+	if (memcmp(&old_cfg.predict, &vd->cfg.predict, sizeof(old_cfg.predict)) ||
+	    old_cfg.time_from_message != vd->cfg.time_from_message) {
+		(void)ingest_predict_init(&vd->ingest, &vd->cfg.predict,
+		    vd->cfg.time_from_message);
+		vlog(VLOG_NOTICE, "reload: prediction parameters changed; "
+		    "every host starts learning afresh");
+	}
 	syslog_net_reload(vd, &old_cfg);
 	status_reload(vd);
 	if (strcmp(old_cfg.log_file, vd->cfg.log_file) != 0 ||
@@ -427,6 +434,9 @@ main(int argc, char **argv)
 	struct syslog_cfg scfg = {.tz_offset_s = vd->cfg.tz_offset_s};
 	if (ingest_init(&vd->ingest, &vd->cfg.hosts, &scfg, &drain_cfg) < 0)
 		vlog(VLOG_WARN, "drain rules out of range; using Drain's defaults");
+	/* The config parser checked the prediction parameters. */
+	(void)ingest_predict_init(&vd->ingest, &vd->cfg.predict,
+	    vd->cfg.time_from_message);
 	if (vd->cfg.snapshot_file[0])
 		snapshot_load(vd->cfg.snapshot_file, &vd->ingest.drain, &drain_cfg);
 

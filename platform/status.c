@@ -128,7 +128,8 @@ fill_summary(void)
 static void
 fill_hosts(const vigil_HostsQuery *q)
 {
-	codec_fill_hosts(&rep.hosts, &vd->ingest.hosts, q->first, q->max_hosts);
+	codec_fill_hosts(&rep.hosts, &vd->ingest, vd->evacuate_s, q->first,
+	    q->max_hosts);
 	rep.has_hosts = true;
 }
 

@@ -67,6 +67,40 @@ trim_tail(const char *p, size_t n)
 	return n;
 }
 
+/* One message into ingest; a host whose health changes is logged, with
+ * the template that moved it (an alarm when it becomes severe). */
+static void
+deliver(const struct hosts_addr *src, const char *m, size_t n, size_t orig,
+    int trunc, int64_t now)
+{
+	struct ingest_result r;
+
+	if (ingest_message(&vd->ingest, src, m, n, orig, trunc, now, &r) ||
+	    !r.ev.changed)
+		return;
+	const struct predict_host *p = &vd->ingest.predict.h[r.host];
+	const char *name = vd->ingest.hosts.h[r.host].name;
+	char text[160] = "";
+	if (p->nreasons) {
+		const struct predict_reason *why =
+		    &p->reason[(p->nreasons - 1) % VIGIL_PREDICT_REASONS];
+		if (drain_text(&vd->ingest.drain, why->tid, text,
+		    sizeof(text)) < 0)
+			text[0] = 0;
+		for (char *q = text; *q; q++)
+			if (*q < 0x20 || *q > 0x7e)
+				*q = '?';
+	}
+	int up = r.ev.to > r.ev.from;
+	vlog(r.ev.to == HEALTH_SEVERE ? VLOG_ERR : up ? VLOG_WARN : VLOG_NOTICE,
+	    "%s host %s: %s -> %s, score %.2f at message %llu%s%s%s",
+	    r.ev.to == HEALTH_SEVERE ? "ALARM" : "health", name,
+	    health_name(r.ev.from), health_name(r.ev.to), r.ev.score,
+	    (unsigned long long)vd->ingest.hosts.h[r.host].c.messages,
+	    up && text[0] ? " (new: \"" : "", up ? text : "",
+	    up && text[0] ? "\")" : "");
+}
+
 static void udp_cb(uv_poll_t *h, int status, int events);
 
 static void
@@ -121,8 +155,8 @@ udp_cb(uv_poll_t *h, int status, int events)
 		}
 		vd->net.udp_datagrams++;
 		netaddr_from_sockaddr((struct sockaddr *)&udp_from[i], &src);
-		ingest_message(&vd->ingest, &src, udp_buf[i],
-		    trim_tail(udp_buf[i], len), orig, trunc, now, NULL);
+		deliver(&src, udp_buf[i], trim_tail(udp_buf[i], len), orig,
+		    trunc, now);
 	}
 }
 
@@ -185,8 +219,7 @@ conn_close(struct conn *c, uint64_t *counter)
 	/* A last LF-less message is still a message (RFC 6587 section 3.4.2
 	 * senders close after it). */
 	if (frame_finish(&c->fr, &m, &n, &trunc) == 1)
-		ingest_message(&vd->ingest, &c->peer, m, n, n, trunc,
-		    vigild_wall_s(), NULL);
+		deliver(&c->peer, m, n, n, trunc, vigild_wall_s());
 	if (counter)
 		(*counter)++;
 	c->closing = 1;
@@ -247,7 +280,7 @@ conn_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		vd->net.tcp_messages++;
 		if (trunc)
 			vd->net.tcp_truncated++;
-		ingest_message(&vd->ingest, &c->peer, m, n, orig, trunc, now, NULL);
+		deliver(&c->peer, m, n, orig, trunc, now);
 	}
 }
 

@@ -51,6 +51,9 @@ struct status_stats {
 struct vigild {
 	struct vigil_config cfg;
 	struct ingest ingest;
+	/* Estimated time to evacuate each host's VMs (0: not known yet),
+	 * refreshed from the inventory. */
+	uint32_t evacuate_s[VIGIL_MAX_HOSTS];
 	struct net_stats net;
 	struct status_stats status;
 	uv_loop_t *loop;

@@ -296,6 +296,32 @@ codec_fill_summary(vigil_Summary *s, const struct codec_view *v)
 }
 
 static void
+fill_health(vigil_HostStats *h, const struct ingest *in, uint32_t idx)
+{
+	const struct predict_host *p = &in->predict.h[idx];
+	uint32_t cap = pb_arraysize(vigil_HostStats, reasons);
+
+	h->health = (vigil_Health)p->state;
+	h->score = (float)p->score;
+	h->health_since = p->state_ms == INT64_MIN ? 0 : p->state_ms;
+	h->alarms = p->alarms;
+	h->novel_templates = p->f.novel;
+	for (uint32_t k = 0; k < p->nreasons && k < VIGIL_PREDICT_REASONS &&
+	    h->reasons_count < cap; k++) {
+		const struct predict_reason *r = &p->reason[(p->nreasons - 1 -
+		    k) % VIGIL_PREDICT_REASONS];
+		vigil_Reason *o = &h->reasons[h->reasons_count++];
+		char text[VIGIL_DRAIN_MAX_LINE + 1];
+		o->template_id = r->tid;
+		o->weight = r->weight;
+		o->at_ms = r->t_ms;
+		if (drain_text(&in->drain, r->tid, text, sizeof(text)) < 0)
+			snprintf(text, sizeof(text), "(template retired)");
+		put_printable(o->text, sizeof(o->text), text);
+	}
+}
+
+static void
 fill_host(vigil_HostStats *h, const struct hosts_entry *e)
 {
 	memset(h, 0, sizeof(*h));
@@ -319,9 +345,10 @@ fill_host(vigil_HostStats *h, const struct hosts_entry *e)
 }
 
 void
-codec_fill_hosts(vigil_HostsPage *pg, const struct hosts *t, uint32_t first,
-    uint32_t max)
+codec_fill_hosts(vigil_HostsPage *pg, const struct ingest *in,
+    const uint32_t *evacuate_s, uint32_t first, uint32_t max)
 {
+	const struct hosts *t = &in->hosts;
 	uint32_t cap = pb_arraysize(vigil_HostsPage, hosts);
 
 	pg->total = t->n;
@@ -329,8 +356,12 @@ codec_fill_hosts(vigil_HostsPage *pg, const struct hosts *t, uint32_t first,
 	pg->hosts_count = 0;
 	if (max == 0 || max > cap)
 		max = cap;
-	for (uint32_t i = first; i < t->n && pg->hosts_count < max; i++)
-		fill_host(&pg->hosts[pg->hosts_count++], &t->h[i]);
+	for (uint32_t i = first; i < t->n && pg->hosts_count < max; i++) {
+		vigil_HostStats *h = &pg->hosts[pg->hosts_count++];
+		fill_host(h, &t->h[i]);
+		fill_health(h, in, i);
+		h->evacuate_s = evacuate_s ? evacuate_s[i] : 0;
+	}
 }
 
 int

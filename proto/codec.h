@@ -76,11 +76,13 @@ int codec_encode_reply(vigil_Reply *rep, uint8_t *p, size_t cap,
 /* Fills a summary from the view. */
 void codec_fill_summary(vigil_Summary *s, const struct codec_view *v);
 
-/* Fills a page of hosts of t: from index first, at most max hosts (0 =
- * as many as the page holds).  A first beyond the table gives an empty
- * page; total always says how many there are. */
-void codec_fill_hosts(vigil_HostsPage *pg, const struct hosts *t,
-    uint32_t first, uint32_t max);
+/* Fills a page of the hosts of in, with their counters and health: from
+ * index first, at most max hosts (0 = as many as the page holds).  A first
+ * beyond the table gives an empty page; total always says how many there
+ * are.  evacuate_s (per host index, may be NULL) is each host's estimated
+ * evacuation time. */
+void codec_fill_hosts(vigil_HostsPage *pg, const struct ingest *in,
+    const uint32_t *evacuate_s, uint32_t first, uint32_t max);
 
 /* Fills sc with the encoding of cmd and its MAC under key (see
  * SignedCommand in vigil.proto).  Returns 0 or VIGIL_E2BIG. */

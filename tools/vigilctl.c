@@ -248,8 +248,9 @@ print_hosts_header(const vigil_HostsPage *pg)
 		if (n > name_w)
 			name_w = n;
 	}
-	printf("%-*s %10s %12s %6s %6s %6s %6s %6s %6s %6s %6s %6s %6s "
-	    "%-20s %-16s %s\n", name_w, "HOST", "MESSAGES", "BYTES", "EMERG",
+	printf("%-*s %-8s %5s %6s %10s %12s %6s %6s %6s %6s %6s %6s %6s %6s "
+	    "%6s %6s %-20s %-16s %s\n", name_w, "HOST", "HEALTH", "SCORE",
+	    "EVAC_S", "MESSAGES", "BYTES", "EMERG",
 	    "ALERT",
 	    "CRIT", "ERR", "WARN", "NOTICE", "INFO", "DEBUG", "PARSE", "TRUNC",
 	    "LAST_SEEN", "LAST_HOSTNAME", "ADDRESSES");
@@ -276,14 +277,31 @@ print_host(const vigil_HostStats *h, int first)
 		    ", \"last_seen\": %" PRId64 ", \"last_hostname\": ",
 		    h->parse_errors, h->truncated, h->last_seen);
 		json_str(h->last_hostname);
-		printf("}");
+		printf(", \"health\": \"%s\", \"score\": %.4f, \"alarms\": %"
+		    PRIu64 ", \"novel_templates\": %" PRIu64
+		    ", \"evacuate_s\": %" PRIu32 ", \"reasons\": [",
+		    health_name(h->health), h->score, h->alarms,
+		    h->novel_templates, h->evacuate_s);
+		for (pb_size_t i = 0; i < h->reasons_count; i++) {
+			printf("%s{\"template_id\": %" PRId32 ", \"weight\": "
+			    "%.2f, \"at_ms\": %" PRId64 ", \"text\": ",
+			    i ? ", " : "", h->reasons[i].template_id,
+			    h->reasons[i].weight, h->reasons[i].at_ms);
+			json_str(h->reasons[i].text);
+			printf("}");
+		}
+		printf("]}");
 		return;
 	}
 	uint64_t sev[8] = {0};
 	for (pb_size_t i = 0; i < h->severity_count && i < 8; i++)
 		sev[i] = h->severity[i];
 	fmt_time(h->last_seen, seen, sizeof(seen));
-	printf("%-*s %10" PRIu64 " %12" PRIu64, name_w, h->name, h->messages,
+	char evac[16] = "-";
+	if (h->evacuate_s)
+		snprintf(evac, sizeof(evac), "%" PRIu32, h->evacuate_s);
+	printf("%-*s %-8s %5.2f %6s %10" PRIu64 " %12" PRIu64, name_w,
+	    h->name, health_name(h->health), h->score, evac, h->messages,
 	    h->bytes);
 	for (int i = 0; i < 8; i++)
 		printf(" %6" PRIu64, sev[i]);
@@ -300,6 +318,11 @@ print_host(const vigil_HostStats *h, int first)
 	for (pb_size_t i = 0; i < h->addresses_count; i++)
 		printf("%s%s", i ? "," : "", h->addresses[i]);
 	printf("\n");
+	/* Why: the templates that raised the score (already printable). */
+	for (pb_size_t i = 0; i < h->reasons_count && h->health; i++)
+		printf("%*s reason: +%.2f template %" PRId32 ": %s\n", name_w,
+		    "", h->reasons[i].weight, h->reasons[i].template_id,
+		    h->reasons[i].text);
 }
 
 /* ---- transport ---------------------------------------------------------- */

@@ -70,7 +70,12 @@ wait_for check3 || fail "expected 3 messages: $(cat "$T/s.json")"
 [ "$(jget "$T/s.json" "j['summary']['version']")" != "" ] || fail "version"
 
 ctl status >"$T/s.txt" || fail "status (table) failed"
-grep -q '^localhost  *3 ' "$T/s.txt" || fail "table: $(cat "$T/s.txt")"
+# HOST HEALTH SCORE EVAC_S MESSAGES ...: a host new to vigild is at most
+# suspect while it is learnt.
+grep -Eq '^localhost +(healthy|suspect) +0\.[0-9]+ +- +3 ' "$T/s.txt" ||
+	fail "table: $(cat "$T/s.txt")"
+[ "$(jget "$T/s.json" "[h['health'] in ('healthy', 'suspect') and 0 <= h['score'] <= 0.25 for h in j['hosts'] if h['name']=='localhost'][0]")" = True ] ||
+	fail "health: $(cat "$T/s.json")"
 ctl hosts >"$T/h.txt" || fail "hosts failed"
 grep -q '^hv02 ' "$T/h.txt" || fail "hosts table: $(cat "$T/h.txt")"
 ctl hosts --json >"$T/h.json" || fail "hosts --json failed"

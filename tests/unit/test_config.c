@@ -133,3 +133,31 @@ TEST(config_noc_allow_list_prefixes)
 	hosts_parse_addr("::1", 3, &a);
 	CHECK_EQ(config_noc_allowed(&cfg, &a), 0);
 }
+
+TEST(config_predict_parameters)
+{
+	CHECK_EQ(parse("syslog_udp 127.0.0.1:5514\n"
+	    "predict w_other 0.2\n"
+	    "predict severe 0.8\n"
+	    "predict hold_s 60\n"), 0);
+	CHECK(cfg.predict.w_other > 0.19 && cfg.predict.w_other < 0.21);
+	CHECK(cfg.predict.t_severe > 0.79 && cfg.predict.t_severe < 0.81);
+	CHECK_EQ(cfg.predict.hold_ms, 60000);
+	/* Unknown parameter, bad value, missing value: each on its line. */
+	CHECK_EQ(parse("syslog_udp 127.0.0.1:5514\n"
+	    "predict nosuch 1\n"
+	    "predict tau_s abc\n"
+	    "predict tau_s\n"), VIGIL_ECONFIG);
+	CHECK_EQ(errs.e[0].line, 2);
+	CHECK(strstr(errs.e[0].msg, "unknown parameter") != NULL);
+	CHECK_EQ(errs.e[1].line, 3);
+	CHECK_EQ(errs.e[2].line, 4);
+	/* Thresholds out of order are refused, naming the line that broke
+	 * them, unless a later line mends them. */
+	CHECK_EQ(parse("syslog_udp 127.0.0.1:5514\n"
+	    "predict moderate 0.9\n"), VIGIL_ECONFIG);
+	CHECK_EQ(errs.e[0].line, 2);
+	CHECK_EQ(parse("syslog_udp 127.0.0.1:5514\n"
+	    "predict moderate 0.9\n"
+	    "predict severe 0.95\n"), 0);
+}
