@@ -207,8 +207,12 @@ read_base(const char *dir, const char *cat, const char *det,
 	return n;
 }
 
+/* The study's detectors (evaluation/results/<category>/<dir>) and the
+ * column each gets. */
 static const char *const base_dets[] = {"ARTime", "numenta", "knncad",
 	"expose", "DeepLog", "vmft-lad_Fake", "vmft-lad_GPT3"};
+static const char *const base_cols[] = {"ARTime", "HTM", "KNN-CAD",
+	"EXPoSE", "DeepLog", "LAD-noLM", "LAD-GPT"};
 #define NBASE (sizeof(base_dets) / sizeof(base_dets[0]))
 #define BASE_ROWS 256
 #define NGRID 401
@@ -397,13 +401,16 @@ replay_vmftlad(int argc, char **argv)
 	for (int i = 0; i < NGRID; i++)
 		grid[i] = (float)i / (NGRID - 1);
 
-	/* The table, beside the published detectors' best criterion-2 F1. */
+	/* The table, beside the published detectors' best criterion-2 F1 over
+	 * their thresholds (their counts as published). */
+	printf("criterion-2 counts at threshold %.2f; published detectors: best "
+	    "c2_F1 over their thresholds\n", (double)thr);
 	static struct base_row brow[NBASE][VMFT_NCAT][BASE_ROWS];
 	int bn[NBASE][VMFT_NCAT];
 	printf("%-9s %4s %4s %4s %5s %5s %6s %6s %6s %7s", "category", "TP",
 	    "LATE", "FN", "FP", "TN", "c1_F1", "c2_F1", "auc_c2", "lead_s");
 	for (size_t d = 0; d < NBASE; d++)
-		printf(" %8.8s", base_dets[d]);
+		printf(" %8.8s", base_cols[d]);
 	printf("\n");
 	for (int c = VMFT_OOM; c <= VMFT_NCAT; c++) {
 		int pooled = c == VMFT_NCAT;
