@@ -358,6 +358,93 @@
 #define VIGIL_PREDICT_MAX_STRIKES 8
 #endif
 
+/* ---- migration --------------------------------------------------------- */
+/* (section owned by core/virsh, core/jobs and core/policy) */
+
+/* Domains kept per host from `virsh list --all` (and so per host in the
+ * policy's inventory).  Each costs about 100 bytes per host in the policy
+ * (200 KiB for 32 hosts at 64).  Rows past the limit are dropped and
+ * counted (virsh_list.dropped); a VM that is not listed is never moved. */
+#ifndef VIGIL_MAX_VMS
+#define VIGIL_MAX_VMS 64
+#endif
+
+/* Longest domain name accepted, in bytes.  A longer name is refused and
+ * counted like a name with a character outside [A-Za-z0-9._-]: it never
+ * reaches a command line. */
+#ifndef VIGIL_MAX_DOMNAME
+#define VIGIL_MAX_DOMNAME 64
+#endif
+
+/* Longest migration target address (the configured "host", "user@host"
+ * or "[v6]" put into qemu+ssh://TARGET/system).  A longer one is refused
+ * by jobs_start. */
+#ifndef VIGIL_MAX_TARGET
+#define VIGIL_MAX_TARGET 128
+#endif
+
+/* Longest command line a job builds, with its NUL.  Checked below against
+ * the longest migrate command, so a command is never cut. */
+#ifndef VIGIL_MAX_CMD
+#define VIGIL_MAX_CMD 384
+#endif
+
+/* Migration jobs in flight at once in the rack (the job table the daemon
+ * keeps, about 2.5 KiB each).  The policy's rack cap may not exceed it;
+ * when every slot is busy the policy starts nothing more (counted). */
+#ifndef VIGIL_MAX_JOBS
+#define VIGIL_MAX_JOBS 8
+#endif
+
+/* Events kept per job for `vigilctl migrations` (a ring of VIGIL_JOB_
+ * EVENT_TEXT + 16 bytes each); older events are overwritten and counted.
+ * Periodic progress polls are not events, only their outcome is. */
+#ifndef VIGIL_JOB_HISTORY
+#define VIGIL_JOB_HISTORY 16
+#endif
+#ifndef VIGIL_JOB_EVENT_TEXT
+#define VIGIL_JOB_EVENT_TEXT 96
+#endif
+
+/* Bytes of a reason string (a policy decision, a job's failure).  Longer
+ * reasons are cut, never overflow. */
+#ifndef VIGIL_MAX_REASON
+#define VIGIL_MAX_REASON 160
+#endif
+
+/* Policy decisions kept for display (a ring of about VIGIL_MAX_REASON +
+ * VIGIL_MAX_DOMNAME + 32 bytes each, 33 KiB at 128); the oldest is
+ * overwritten and counted. */
+#ifndef VIGIL_MAX_DECISIONS
+#define VIGIL_MAX_DECISIONS 128
+#endif
+
+/* Recommendations waiting for an operator (manual mode) or remembered so
+ * a dry run logs each would-be migration once.  When full, no new one is
+ * made (counted) until one is confirmed or expires. */
+#ifndef VIGIL_MAX_RECS
+#define VIGIL_MAX_RECS 16
+#endif
+
+#if VIGIL_MAX_VMS < 1 || VIGIL_MAX_JOBS < 1 || VIGIL_MAX_DECISIONS < 1 || \
+    VIGIL_MAX_RECS < 1 || VIGIL_JOB_HISTORY < 1
+#error "migration tables need at least one slot each"
+#endif
+#if VIGIL_MAX_DOMNAME < 1 || VIGIL_MAX_DOMNAME > 255 || VIGIL_MAX_TARGET < 1
+#error "VIGIL_MAX_DOMNAME must be 1..255 and VIGIL_MAX_TARGET at least 1"
+#endif
+/* "virsh migrate" and every option is 78 bytes, " qemu+ssh://" and
+ * "/system" 19 more, and the NUL. */
+#if VIGIL_MAX_CMD < 98 + VIGIL_MAX_DOMNAME + VIGIL_MAX_TARGET
+#error "VIGIL_MAX_CMD cannot hold the longest migrate command"
+#endif
+#if VIGIL_MAX_REASON < 32 || VIGIL_JOB_EVENT_TEXT < 16
+#error "VIGIL_MAX_REASON must be at least 32 and VIGIL_JOB_EVENT_TEXT 16"
+#endif
+#if VIGIL_MAX_HOSTS > 65535 || VIGIL_MAX_JOBS > 255
+#error "jobs and policy keep host indices in 16 bits and job slots in 8"
+#endif
+
 /* ---- impossible combinations ------------------------------------------- */
 
 #if VIGIL_MAX_MSG < 480
