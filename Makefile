@@ -221,6 +221,18 @@ $(A)/vigilctl: $(A)/tools/vigilctl.o $(A_PROTO) $(A_CORE)
 asan: $(A)/vigild $(A)/vigilctl unit-asan-bins $(BUILD)/vigil-replay
 	VIGIL_ASAN=1 tests/run.sh asan $(BUILD)
 
+# ---- SSH test driver ----------------------------------------------------------
+# tests/integration/test_ssh.sh drives platform/ssh.c through it: built like
+# vigild (static musl, the fixed arena) and, for `make asan`, with sanitizers.
+SSHPROBE_OBJ := tests/integration/sshprobe.o platform/ssh.o platform/arena.o \
+                platform/log.o core/err.o
+$(BUILD)/sshprobe: $(SSHPROBE_OBJ:%=$(BUILD)/m/%)
+	$(MCC) $(MLINK) $(WRAP) -o $@ $^ $(MLIBS)
+$(A)/sshprobe: $(SSHPROBE_OBJ:%=$(A)/%)
+	gcc $(SAN) -o $@ $^ $(A_LIBS)
+test integration: $(BUILD)/sshprobe
+asan: $(A)/sshprobe
+
 # ---- fuzzing (clang libFuzzer, glibc) ---------------------------------------
 
 F := $(BUILD)/fuzz
@@ -231,8 +243,10 @@ $(F)/%: tests/fuzz/%.c $(CORE_SRC) $(PROTO_GEN) core/*.h
 	clang $(FFLAGS) -o $@ $< $(CORE_SRC) $(wildcard $(FUZZ_EXTRA_$*)) -lm
 FUZZ_EXTRA_fuzz_config := firmware/config.c
 FUZZ_EXTRA_fuzz_status := proto/codec.c $(PROTO_GEN) $(NANOPB_SRC)
+FUZZ_EXTRA_fuzz_vmft := tools/replay/vmft_data.c
 $(F)/fuzz_config: firmware/config.c firmware/config.h
 $(F)/fuzz_status: $(FUZZ_EXTRA_fuzz_status) proto/codec.h
+$(F)/fuzz_vmft: $(FUZZ_EXTRA_fuzz_vmft) tools/replay/vmft.h
 fuzz: $(patsubst tests/fuzz/%.c,$(F)/%,$(FUZZ_SRC))
 	tests/fuzz/run.sh $(F) $(FUZZ_SECONDS)
 

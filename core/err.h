@@ -30,7 +30,8 @@
 	X(ETIMEDOUT, -17, "timed out")                                             \
 	X(ECLOSED, -18, "connection closed")                                       \
 	X(EHOSTKEY, -19, "host key mismatch")                                      \
-	X(EUNSUPP, -20, "unsupported")
+	X(EUNSUPP, -20, "unsupported")                                             \
+	X(ENOTCONN, -21, "not connected")
 
 enum vigil_err {
 #define VIGIL_ERR_ENUM(name, value, msg) VIGIL_##name = (value),

@@ -457,4 +457,121 @@
 #error "need room for at least one host with one address"
 #endif
 
+/* ---- SSH --------------------------------------------------------------- */
+/* (section owned by platform/ssh; one session per host, VIGIL_MAX_HOSTS) */
+
+/* Exec channels open at once on one host's session: the commands that can
+ * run there concurrently (a migrate, its domjobinfo polls, an abort, an
+ * inventory).  Each costs VIGIL_SSH_MAX_OUT + VIGIL_SSH_MAX_ERR +
+ * VIGIL_SSH_MAX_CMD + ~100 bytes of static storage per host (about 37 KiB,
+ * 1.2 MiB per channel over 32 hosts) plus its libssh2 state in the SSH
+ * zone.  When all are busy ssh_exec refuses with VIGIL_ENOSPC (counted);
+ * nothing is queued.  Must not exceed sshd's MaxSessions (10 by
+ * default), or the server refuses the extra channels. */
+#ifndef VIGIL_SSH_MAX_CHANNELS
+#define VIGIL_SSH_MAX_CHANNELS 4
+#endif
+
+/* Bytes of stdout and of stderr kept per command.  `virsh domjobinfo` is
+ * under 1 KiB, `virsh list --all` about 60 bytes per domain, `virsh
+ * dominfo` under 1 KiB; a per-host `virsh domstats` of many domains needs
+ * the filter options.  Output past the limit is read and dropped, the
+ * result is flagged truncated and counted. */
+#ifndef VIGIL_SSH_MAX_OUT
+#define VIGIL_SSH_MAX_OUT 32768
+#endif
+#ifndef VIGIL_SSH_MAX_ERR
+#define VIGIL_SSH_MAX_ERR 4096
+#endif
+
+/* Longest command line sent, with its NUL.  ssh_exec refuses a longer one
+ * (VIGIL_E2BIG).  Costs that much per channel. */
+#ifndef VIGIL_SSH_MAX_CMD
+#define VIGIL_SSH_MAX_CMD 512
+#endif
+
+/* The receive window offered per channel, bytes: how much the server may
+ * send that libssh2 holds in the SSH zone before it is read.  Output is
+ * read as it arrives, so this bounds memory, not the output size; it
+ * also caps throughput at one window per round trip (64 MB/s at 0.5 ms). */
+#ifndef VIGIL_SSH_WINDOW
+#define VIGIL_SSH_WINDOW 32768
+#endif
+
+/* Channel bytes read per channel per wake-up, so one chatty command
+ * cannot starve the loop; the rest is read on the next turn. */
+#ifndef VIGIL_SSH_READ_BUDGET
+#define VIGIL_SSH_READ_BUDGET 65536
+#endif
+
+/* Largest key file (public or private) and known_hosts file read, bytes.
+ * Costs one static buffer of each (shared by all hosts: files are read at
+ * each connection attempt).  An ECDSA P-521 private key in OpenSSH format
+ * is under 1 KiB; a known_hosts line about 200 bytes.  A larger file
+ * fails that host's connection (logged, counted). */
+#ifndef VIGIL_SSH_MAX_KEYFILE
+#define VIGIL_SSH_MAX_KEYFILE 4096
+#endif
+#ifndef VIGIL_SSH_MAX_KNOWN_HOSTS
+#define VIGIL_SSH_MAX_KNOWN_HOSTS 65536
+#endif
+
+/* The SSH zone of the arena (platform/arena.h): everything libssh2 and
+ * mbedTLS allocate, for every session.  Measured with libssh2 1.10 and
+ * mbedTLS 2.28 against OpenSSH 9.2: 57 KiB per idle READY session, 64 KiB
+ * at the peak of a connection (key exchange), 107 KiB while a command
+ * streams 1 MiB (what waits unread is bounded by VIGIL_SSH_WINDOW per
+ * channel), so 4 MiB holds 32 busy sessions.  Exhaustion makes a libssh2
+ * call fail (counted in nomem): that session fails and reconnects after
+ * its backoff, the others go on. */
+#ifndef VIGIL_SSH_ARENA_BYTES
+#define VIGIL_SSH_ARENA_BYTES (4u * 1024u * 1024u)
+#endif
+
+/* Defaults of struct ssh_cfg (platform/ssh.h), in ms or s.  STEP bounds
+ * each connect step (TCP, handshake, authentication), a channel open and
+ * a channel close; EXEC is the command timeout when the caller gives 0;
+ * a session that receives nothing for KEEPALIVE_S * KEEPALIVE_MISSES
+ * seconds, keepalives included, is dropped and reconnected. */
+#ifndef VIGIL_SSH_STEP_MS
+#define VIGIL_SSH_STEP_MS 10000
+#endif
+#ifndef VIGIL_SSH_EXEC_MS
+#define VIGIL_SSH_EXEC_MS 60000
+#endif
+#ifndef VIGIL_SSH_KEEPALIVE_S
+#define VIGIL_SSH_KEEPALIVE_S 15
+#endif
+#ifndef VIGIL_SSH_KEEPALIVE_MISSES
+#define VIGIL_SSH_KEEPALIVE_MISSES 3
+#endif
+#ifndef VIGIL_SSH_BACKOFF_MIN_MS
+#define VIGIL_SSH_BACKOFF_MIN_MS 500
+#endif
+#ifndef VIGIL_SSH_BACKOFF_MAX_MS
+#define VIGIL_SSH_BACKOFF_MAX_MS 60000
+#endif
+
+#if VIGIL_SSH_MAX_CHANNELS < 1 || VIGIL_SSH_MAX_CHANNELS > 255
+#error "VIGIL_SSH_MAX_CHANNELS must be 1..255 (handles keep it in 8 bits)"
+#endif
+#if VIGIL_MAX_HOSTS > 2048
+#error "SSH handles keep the host index in 11 bits"
+#endif
+#if VIGIL_SSH_MAX_OUT < 64 || VIGIL_SSH_MAX_ERR < 64
+#error "VIGIL_SSH_MAX_OUT and VIGIL_SSH_MAX_ERR must be at least 64"
+#endif
+#if defined(VIGIL_MAX_CMD) && VIGIL_SSH_MAX_CMD < VIGIL_MAX_CMD
+#error "VIGIL_SSH_MAX_CMD cannot hold the longest command a job builds"
+#endif
+#if VIGIL_SSH_WINDOW < 4096 || VIGIL_SSH_READ_BUDGET < 4096
+#error "VIGIL_SSH_WINDOW and VIGIL_SSH_READ_BUDGET must be at least 4096"
+#endif
+#if VIGIL_SSH_ARENA_BYTES < 262144
+#error "VIGIL_SSH_ARENA_BYTES cannot hold one session (256 KiB at least)"
+#endif
+#if VIGIL_SSH_BACKOFF_MIN_MS < 1 || VIGIL_SSH_BACKOFF_MAX_MS < VIGIL_SSH_BACKOFF_MIN_MS
+#error "SSH backoff: need 1 <= BACKOFF_MIN_MS <= BACKOFF_MAX_MS"
+#endif
+
 #endif /* VIGIL_LIMITS_H */

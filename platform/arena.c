@@ -1,13 +1,13 @@
 /*
- * arena.c - first-fit allocator over one static region (see arena.h).
+ * arena.c - first-fit allocator over fixed static zones (see arena.h).
  *
  * Block layout: a 16-byte header {size | USED, prev_size} followed by the
  * payload.  size counts the header and is a multiple of 16; prev_size is
  * the size of the physically preceding block (0 for the first), so free
  * can merge with both neighbours in O(1).  Free blocks keep next/prev
  * links of the free list in their payload, so the smallest block is 32
- * bytes.  The free list is kept in address order, which keeps first fit
- * from fragmenting the low end.
+ * bytes.  Each zone's free list is kept in address order, which keeps
+ * first fit from fragmenting the low end.
  */
 #include <stdalign.h>
 #include <string.h>
@@ -28,49 +28,84 @@ struct blk {
 	struct blk *prev;
 };
 
+struct zone {
+	unsigned char *base;
+	unsigned char *end;  /* base + capacity rounded down to ALIGN */
+	struct blk *free_list;
+	int ready;
+	struct arena_stats st;
+};
+
 static alignas(ALIGN) unsigned char heap[VIGIL_ARENA_BYTES];
-static struct blk *free_list;
-static int ready, sealed;
-static struct arena_stats st;
+static alignas(ALIGN) unsigned char ssh_heap[VIGIL_SSH_ARENA_BYTES];
+static struct zone zones[ARENA_ZONES] = {
+	[ARENA_MAIN] = {heap, heap + sizeof(heap) / ALIGN * ALIGN, NULL, 0,
+	    {0}},
+	[ARENA_SSH] = {ssh_heap, ssh_heap + sizeof(ssh_heap) / ALIGN * ALIGN,
+	    NULL, 0, {0}},
+};
+static int sealed;
+static int libc_zone = ARENA_MAIN;
 
 #define BSIZE(b) ((b)->size & ~USED)
-#define END (heap + sizeof(heap) / ALIGN * ALIGN)
 
 static void
-setup(void)
+setup(struct zone *z)
 {
-	struct blk *b = (struct blk *)(void *)heap;
-	b->size = (size_t)(END - heap);
+	struct blk *b = (struct blk *)(void *)z->base;
+	b->size = (size_t)(z->end - z->base);
 	b->prev_size = 0;
 	b->next = b->prev = NULL;
-	free_list = b;
-	st.capacity = b->size;
-	ready = 1;
+	z->free_list = b;
+	z->st.capacity = b->size;
+	z->ready = 1;
+}
+
+static struct zone *
+zone_get(int zone)
+{
+	if (zone < 0 || zone >= ARENA_ZONES)
+		return NULL;
+	struct zone *z = &zones[zone];
+	if (!z->ready)
+		setup(z);
+	return z;
+}
+
+/* The zone a payload pointer belongs to, or NULL for foreign memory. */
+static struct zone *
+zone_of(const void *p)
+{
+	const unsigned char *c = p;
+	for (int i = 0; i < ARENA_ZONES; i++)
+		if (c >= zones[i].base + HDR && c < zones[i].end)
+			return zones[i].ready ? &zones[i] : NULL;
+	return NULL;
 }
 
 static struct blk *
-next_phys(struct blk *b)
+next_phys(const struct zone *z, struct blk *b)
 {
 	unsigned char *n = (unsigned char *)b + BSIZE(b);
-	return n < END ? (struct blk *)(void *)n : NULL;
+	return n < z->end ? (struct blk *)(void *)n : NULL;
 }
 
 static void
-list_remove(struct blk *b)
+list_remove(struct zone *z, struct blk *b)
 {
 	if (b->prev)
 		b->prev->next = b->next;
 	else
-		free_list = b->next;
+		z->free_list = b->next;
 	if (b->next)
 		b->next->prev = b->prev;
 }
 
 /* Insert in address order. */
 static void
-list_insert(struct blk *b)
+list_insert(struct zone *z, struct blk *b)
 {
-	struct blk *p = NULL, *c = free_list;
+	struct blk *p = NULL, *c = z->free_list;
 	while (c && c < b) {
 		p = c;
 		c = c->next;
@@ -80,15 +115,15 @@ list_insert(struct blk *b)
 	if (p)
 		p->next = b;
 	else
-		free_list = b;
+		z->free_list = b;
 	if (c)
 		c->prev = b;
 }
 
 static size_t
-block_for(size_t n)
+block_for(const struct zone *z, size_t n)
 {
-	if (n > sizeof(heap))
+	if (n > (size_t)(z->end - z->base))
 		return 0;
 	size_t need = (n + HDR + ALIGN - 1) & ~(size_t)(ALIGN - 1);
 	return need < MIN_BLOCK ? MIN_BLOCK : need;
@@ -96,7 +131,7 @@ block_for(size_t n)
 
 /* Cut b down to need bytes, returning the tail to the free list. */
 static void
-split(struct blk *b, size_t need)
+split(struct zone *z, struct blk *b, size_t need)
 {
 	size_t have = BSIZE(b);
 	if (have - need < MIN_BLOCK)
@@ -105,153 +140,194 @@ split(struct blk *b, size_t need)
 	t->size = have - need;
 	t->prev_size = need;
 	b->size = need | (b->size & USED);
-	struct blk *n = next_phys(t);
+	struct blk *n = next_phys(z, t);
 	if (n)
 		n->prev_size = t->size;
 	/* Merge the tail with a free successor, if any. */
 	if (n && !(n->size & USED)) {
-		list_remove(n);
+		list_remove(z, n);
 		t->size += n->size;
-		struct blk *nn = next_phys(t);
+		struct blk *nn = next_phys(z, t);
 		if (nn)
 			nn->prev_size = t->size;
 	}
-	list_insert(t);
+	list_insert(z, t);
 }
 
 static void
-note_alloc(size_t sz)
+note_alloc(struct zone *z, size_t sz)
 {
-	st.allocs++;
-	st.live_blocks++;
-	st.used += sz;
-	if (st.used > st.high_water)
-		st.high_water = st.used;
+	z->st.allocs++;
+	z->st.live_blocks++;
+	z->st.used += sz;
+	if (z->st.used > z->st.high_water)
+		z->st.high_water = z->st.used;
 	if (sealed)
-		st.allocs_after_seal++;
+		z->st.allocs_after_seal++;
 }
 
-void *
-arena_malloc(size_t n)
+static void *
+zmalloc(struct zone *z, size_t n)
 {
-	if (!ready)
-		setup();
-	size_t need = block_for(n);
+	size_t need = block_for(z, n);
 	if (need == 0) {
-		st.failures++;
+		z->st.failures++;
 		return NULL;
 	}
-	for (struct blk *b = free_list; b; b = b->next) {
+	for (struct blk *b = z->free_list; b; b = b->next) {
 		if (b->size < need)
 			continue;
-		list_remove(b);
+		list_remove(z, b);
 		b->size |= USED;
-		split(b, need);
-		note_alloc(BSIZE(b));
+		split(z, b, need);
+		note_alloc(z, BSIZE(b));
 		return (unsigned char *)b + HDR;
 	}
-	st.failures++;
+	z->st.failures++;
 	return NULL;
 }
 
-void *
-arena_calloc(size_t count, size_t n)
+static void *
+zcalloc(struct zone *z, size_t count, size_t n)
 {
 	if (n && count > (size_t)-1 / n) {
-		st.failures++;
+		z->st.failures++;
 		return NULL;
 	}
-	void *p = arena_malloc(count * n);
+	void *p = zmalloc(z, count * n);
 	if (p)
 		memset(p, 0, count * n);
 	return p;
 }
 
-static int
-owned(const void *p)
-{
-	const unsigned char *c = p;
-	return c >= heap + HDR && c < END;
-}
-
 void
 arena_free(void *p)
 {
-	if (!p || !owned(p))
+	struct zone *z = p ? zone_of(p) : NULL;
+	if (!z)
 		return;
 	struct blk *b = (struct blk *)(void *)((unsigned char *)p - HDR);
 	if (!(b->size & USED))
 		return; /* double free: ignore rather than corrupt the list */
 	b->size &= ~USED;
-	st.frees++;
-	st.live_blocks--;
-	st.used -= b->size;
-	struct blk *n = next_phys(b);
+	z->st.frees++;
+	z->st.live_blocks--;
+	z->st.used -= b->size;
+	struct blk *n = next_phys(z, b);
 	if (n && !(n->size & USED)) {
-		list_remove(n);
+		list_remove(z, n);
 		b->size += n->size;
 	}
 	if (b->prev_size) {
 		struct blk *pb = (struct blk *)(void *)((unsigned char *)b -
 		    b->prev_size);
 		if (!(pb->size & USED)) {
-			list_remove(pb);
+			list_remove(z, pb);
 			pb->size += b->size;
 			b = pb;
 		}
 	}
-	n = next_phys(b);
+	n = next_phys(z, b);
 	if (n)
 		n->prev_size = b->size;
-	list_insert(b);
+	list_insert(z, b);
 }
 
-void *
-arena_realloc(void *p, size_t n)
+static void *
+zrealloc(struct zone *z, void *p, size_t n)
 {
 	if (!p)
-		return arena_malloc(n);
+		return zmalloc(z, n);
 	if (n == 0) {
 		arena_free(p);
 		return NULL;
 	}
-	if (!owned(p))
+	z = zone_of(p);
+	if (!z)
 		return NULL;
 	struct blk *b = (struct blk *)(void *)((unsigned char *)p - HDR);
-	size_t need = block_for(n), have = BSIZE(b);
+	size_t need = block_for(z, n), have = BSIZE(b);
 	if (need == 0) {
-		st.failures++;
+		z->st.failures++;
 		return NULL;
 	}
 	if (need <= have) {
-		st.used -= have;
-		split(b, need);
-		st.used += BSIZE(b);
+		z->st.used -= have;
+		split(z, b, need);
+		z->st.used += BSIZE(b);
 		return p;
 	}
-	struct blk *nx = next_phys(b);
+	struct blk *nx = next_phys(z, b);
 	if (nx && !(nx->size & USED) && have + nx->size >= need) {
-		list_remove(nx);
+		list_remove(z, nx);
 		b->size += nx->size;
-		struct blk *nn = next_phys(b);
+		struct blk *nn = next_phys(z, b);
 		if (nn)
 			nn->prev_size = BSIZE(b);
-		st.used -= have;
-		split(b, need);
-		st.used += BSIZE(b);
-		if (st.used > st.high_water)
-			st.high_water = st.used;
-		st.allocs++;
+		z->st.used -= have;
+		split(z, b, need);
+		z->st.used += BSIZE(b);
+		if (z->st.used > z->st.high_water)
+			z->st.high_water = z->st.used;
+		z->st.allocs++;
 		if (sealed)
-			st.allocs_after_seal++;
+			z->st.allocs_after_seal++;
 		return p;
 	}
-	void *q = arena_malloc(n);
+	void *q = zmalloc(z, n);
 	if (!q)
 		return NULL;
 	memcpy(q, p, have - HDR);
 	arena_free(p);
 	return q;
+}
+
+void *
+arena_malloc(size_t n)
+{
+	return zmalloc(zone_get(ARENA_MAIN), n);
+}
+
+void *
+arena_calloc(size_t count, size_t n)
+{
+	return zcalloc(zone_get(ARENA_MAIN), count, n);
+}
+
+void *
+arena_realloc(void *p, size_t n)
+{
+	return zrealloc(zone_get(ARENA_MAIN), p, n);
+}
+
+void *
+arena_zone_malloc(int zone, size_t n)
+{
+	struct zone *z = zone_get(zone);
+	return z ? zmalloc(z, n) : NULL;
+}
+
+void *
+arena_zone_calloc(int zone, size_t count, size_t n)
+{
+	struct zone *z = zone_get(zone);
+	return z ? zcalloc(z, count, n) : NULL;
+}
+
+void *
+arena_zone_realloc(int zone, void *p, size_t n)
+{
+	struct zone *z = zone_get(zone);
+	return z ? zrealloc(z, p, n) : NULL;
+}
+
+int
+arena_libc_zone(int zone)
+{
+	int prev = libc_zone;
+	if (zone >= 0 && zone < ARENA_ZONES)
+		libc_zone = zone;
+	return prev;
 }
 
 void
@@ -269,16 +345,25 @@ arena_unseal(void)
 void
 arena_get_stats(struct arena_stats *out)
 {
-	if (!ready)
-		setup();
-	*out = st;
+	*out = zone_get(ARENA_MAIN)->st;
+}
+
+void
+arena_zone_stats(int zone, struct arena_stats *out)
+{
+	struct zone *z = zone_get(zone);
+	if (z)
+		*out = z->st;
+	else
+		memset(out, 0, sizeof(*out));
 }
 
 /*
  * The static build links with -Wl,--wrap=malloc,... so that libc's own
- * allocations (getpwnam, stdio buffers, ...) come from the arena too.
- * aligned_alloc and friends are refused: nothing vigil links uses them,
- * and a silent fallback would hide it if something started to.
+ * allocations (getpwnam, stdio buffers, ...) come from the arena too, from
+ * the zone arena_libc_zone() chose.  aligned_alloc and friends are
+ * refused: nothing vigil links uses them, and a silent fallback would hide
+ * it if something started to.
  */
 #ifndef VIGIL_NO_WRAP
 void *__wrap_malloc(size_t n);
@@ -289,17 +374,36 @@ void *__wrap_aligned_alloc(size_t a, size_t n);
 int __wrap_posix_memalign(void **p, size_t a, size_t n);
 void *__wrap_memalign(size_t a, size_t n);
 
-void *__wrap_malloc(size_t n) { return arena_malloc(n); }
-void *__wrap_calloc(size_t c, size_t n) { return arena_calloc(c, n); }
-void *__wrap_realloc(void *p, size_t n) { return arena_realloc(p, n); }
-void __wrap_free(void *p) { arena_free(p); }
+void *
+__wrap_malloc(size_t n)
+{
+	return arena_zone_malloc(libc_zone, n);
+}
+
+void *
+__wrap_calloc(size_t c, size_t n)
+{
+	return arena_zone_calloc(libc_zone, c, n);
+}
+
+void *
+__wrap_realloc(void *p, size_t n)
+{
+	return arena_zone_realloc(libc_zone, p, n);
+}
+
+void
+__wrap_free(void *p)
+{
+	arena_free(p);
+}
 
 void *
 __wrap_aligned_alloc(size_t a, size_t n)
 {
 	if (a <= ALIGN)
-		return arena_malloc(n);
-	st.failures++;
+		return arena_zone_malloc(libc_zone, n);
+	zone_get(libc_zone)->st.failures++;
 	return NULL;
 }
 
