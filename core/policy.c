@@ -343,7 +343,8 @@ choose_target(const struct policy *p, uint32_t src, uint64_t need,
 
 /* ---- acting ------------------------------------------------------------ */
 
-/* Logs that host h's evacuation is blocked, once per (code, arg). */
+/* Logs that host h's evacuation is blocked, once per (code, arg): the
+ * first VM it happens to is named, not every one (they alternate). */
 static void
 blocked(struct policy *p, uint32_t h, int code, uint32_t arg, uint64_t now,
     const char *vm, const char *why, uint64_t n)
@@ -552,7 +553,7 @@ evacuate(struct policy *p, uint32_t h, uint64_t now, policy_est_fn est,
 		uint64_t need = need_kib(d);
 		if (need == 0) {
 			p->st.mem_unknown++;
-			blocked(p, h, BLK_MEM_UNKNOWN, i + 1, now, d->name,
+			blocked(p, h, BLK_MEM_UNKNOWN, 0, now, d->name,
 			    "memory not known yet", UINT64_MAX);
 			continue;
 		}
@@ -611,7 +612,7 @@ evacuate(struct policy *p, uint32_t h, uint64_t now, policy_est_fn est,
 		int t = choose_target(p, h, c[i].need, 0, now);
 		if (t < 0) {
 			p->st.no_target++;
-			blocked(p, h, BLK_NO_TARGET, c[i].vm + 1u, now, d->name,
+			blocked(p, h, BLK_NO_TARGET, 0, now, d->name,
 			    "no healthy target with room; MiB needed: ",
 			    (c[i].need + p->cfg.headroom_kib) / 1024);
 			continue;

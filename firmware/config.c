@@ -6,6 +6,7 @@
  * core/limits.h; each error names its line.  Parsing goes on after an
  * error so that `vigild -t` reports all of them at once.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "auth.h"
@@ -55,6 +56,11 @@ config_defaults(struct vigil_config *cfg)
 	cfg->snapshot_interval_s = 300;
 	hosts_init(&cfg->hosts);
 	predict_cfg_default(&cfg->predict);
+	cfg->evac_mode = CONFIG_EVAC_OFF;
+	memcpy(cfg->ssh_user, "root", 5);
+	cfg->inventory_s = 30;
+	policy_cfg_default(&cfg->policy);
+	jobs_cfg_default(&cfg->jobs);
 }
 
 /* Unsigned decimal in [lo, hi]. */
@@ -157,6 +163,62 @@ do_host(struct ctx *c, char **w, int nw)
 	}
 }
 
+/* "host_ssh NAME ADDR[:PORT] [TARGET]": after the host's own line.  An
+ * IPv6 address with a port is written [ADDR]:PORT. */
+static void
+do_host_ssh(struct ctx *c, char **w, int nw)
+{
+	struct hosts_addr a;
+
+	if (nw < 3 || nw > 4) {
+		err(c, "host_ssh: expected: host_ssh NAME ADDRESS[:PORT] [TARGET]",
+		    NULL);
+		return;
+	}
+	int idx = hosts_find(&c->cfg->hosts, w[1]);
+	if (idx < 0) {
+		err(c, "host_ssh: no such host (declare it first): ", w[1]);
+		return;
+	}
+	struct config_ssh *s = &c->cfg->ssh[idx];
+	char addr[64];
+	unsigned long port = 22;
+	const char *v = w[2], *colon = strrchr(v, ':');
+	size_t n = strlen(v);
+	if (v[0] == '[') { /* [v6]:port or [v6] */
+		const char *rb = strchr(v, ']');
+		if (!rb || (rb[1] && (rb[1] != ':' ||
+		    parse_uint(rb + 2, 1, 65535, &port) < 0))) {
+			err(c, "host_ssh: bad address: ", v);
+			return;
+		}
+		n = (size_t)(rb - v - 1);
+		v++;
+	} else if (colon && strchr(v, ':') == colon) { /* v4:port */
+		if (parse_uint(colon + 1, 1, 65535, &port) < 0) {
+			err(c, "host_ssh: bad port: ", w[2]);
+			return;
+		}
+		n = (size_t)(colon - v);
+	}
+	if (n >= sizeof(addr) || hosts_parse_addr(v, n, &a) < 0) {
+		err(c, "host_ssh: bad address: ", w[2]);
+		return;
+	}
+	memcpy(addr, v, n);
+	addr[n] = '\0';
+	char v6[sizeof(addr) + 2];
+	snprintf(v6, sizeof(v6), "[%s]", addr);
+	const char *t = nw == 4 ? w[3] : a.family == 6 ? v6 : addr;
+	if (!virsh_target_ok(t, strlen(t))) {
+		err(c, "host_ssh: bad migration target: ", t);
+		return;
+	}
+	memcpy(s->addr, addr, n + 1);
+	s->port = (uint16_t)port;
+	copy_str(s->target, sizeof(s->target), t);
+}
+
 /* "noc_allow ADDR[/PREFIX] ..." */
 static void
 do_allow(struct ctx *c, char **w, int nw)
@@ -247,6 +309,10 @@ directive(struct ctx *c, char **w, int nw)
 		do_allow(c, w, nw);
 		return;
 	}
+	if (strcmp(d, "host_ssh") == 0) {
+		do_host_ssh(c, w, nw);
+		return;
+	}
 	if (strcmp(d, "predict") == 0) {
 		int r;
 		if (nw != 3)
@@ -327,6 +393,62 @@ directive(struct ctx *c, char **w, int nw)
 			cfg->snapshot_interval_s = (unsigned)v;
 	} else if (strcmp(d, "noc_key") == 0) {
 		do_key(c, val);
+	} else if (strcmp(d, "evacuate") == 0) {
+		int m = strcmp(val, "off") == 0 ? CONFIG_EVAC_OFF :
+		    strcmp(val, "auto") == 0 ? POLICY_AUTO :
+		    strcmp(val, "manual") == 0 ? POLICY_MANUAL :
+		    strcmp(val, "dry-run") == 0 ? POLICY_DRYRUN : -2;
+		if (m == -2)
+			err(c, "evacuate: expected off, auto, manual or dry-run",
+			    NULL);
+		else
+			cfg->evac_mode = m;
+	} else if (strcmp(d, "ssh_user") == 0) {
+		if (copy_str(cfg->ssh_user, sizeof(cfg->ssh_user), val) < 0 ||
+		    !virsh_name_ok(val, strlen(val)))
+			err(c, "ssh_user: expected a user name", NULL);
+	} else if (strcmp(d, "ssh_key") == 0) {
+		if (strlen(val) + 4 >= sizeof(cfg->ssh_key) ||
+		    copy_str(cfg->ssh_key, sizeof(cfg->ssh_key), val) < 0)
+			err(c, "ssh_key: path longer than VIGIL_MAX_PATH - 4", NULL);
+	} else if (strcmp(d, "known_hosts") == 0) {
+		if (copy_str(cfg->known_hosts, sizeof(cfg->known_hosts), val) < 0)
+			err(c, "known_hosts: path longer than VIGIL_MAX_PATH", NULL);
+	} else if (strcmp(d, "inventory_interval") == 0) {
+		if (parse_uint(val, 1, 86400, &v) < 0)
+			err(c, "inventory_interval: expected 1..86400 seconds", NULL);
+		else
+			cfg->inventory_s = (unsigned)v;
+	} else if (strcmp(d, "migrations_per_host") == 0) {
+		if (parse_uint(val, 1, VIGIL_MAX_JOBS, &v) < 0)
+			err(c, "migrations_per_host: expected 1..VIGIL_MAX_JOBS", NULL);
+		else
+			cfg->policy.max_per_host = (uint16_t)v;
+	} else if (strcmp(d, "migrations_per_rack") == 0) {
+		if (parse_uint(val, 1, VIGIL_MAX_JOBS, &v) < 0)
+			err(c, "migrations_per_rack: expected 1..VIGIL_MAX_JOBS", NULL);
+		else
+			cfg->policy.max_per_rack = (uint16_t)v;
+	} else if (strcmp(d, "breaker_hosts") == 0) {
+		if (parse_uint(val, 1, VIGIL_MAX_HOSTS, &v) < 0)
+			err(c, "breaker_hosts: expected 1..VIGIL_MAX_HOSTS", NULL);
+		else
+			cfg->policy.breaker_n = (uint16_t)v;
+	} else if (strcmp(d, "cooldown") == 0) {
+		if (parse_uint(val, 0, 86400, &v) < 0)
+			err(c, "cooldown: expected 0..86400 seconds", NULL);
+		else
+			cfg->policy.cooldown_ms = (uint32_t)v * 1000;
+	} else if (strcmp(d, "postcopy") == 0) {
+		if (strcmp(val, "on") && strcmp(val, "off"))
+			err(c, "postcopy: expected on or off", NULL);
+		else
+			cfg->policy.postcopy = strcmp(val, "on") == 0;
+	} else if (strcmp(d, "migration_budget") == 0) {
+		if (parse_uint(val, 1, 86400, &v) < 0)
+			err(c, "migration_budget: expected 1..86400 seconds", NULL);
+		else
+			cfg->jobs.max_ms = (uint32_t)v * 1000;
 	} else {
 		err(c, "unknown directive: ", d);
 	}
@@ -397,6 +519,15 @@ config_parse(const char *text, size_t len, struct vigil_config *cfg,
 		c.line = c.predict_line;
 		err(&c, "predict: values out of range or thresholds not "
 		    "ordered (suspect <= moderate <= severe <= 1)", NULL);
+	}
+	if (cfg->policy.max_per_host > cfg->policy.max_per_rack) {
+		c.line = 0;
+		err(&c, "migrations_per_host is above migrations_per_rack", NULL);
+	}
+	if (cfg->evac_mode != CONFIG_EVAC_OFF &&
+	    (!cfg->ssh_key[0] || !cfg->known_hosts[0])) {
+		c.line = 0;
+		err(&c, "evacuate needs ssh_key and known_hosts", NULL);
 	}
 	if (!c.failed && !cfg->syslog_udp.enabled && !cfg->syslog_tcp.enabled) {
 		c.line = 0;

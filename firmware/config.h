@@ -19,6 +19,8 @@
 
 #include "hosts.h"
 #include "limits.h"
+#include "jobs.h"
+#include "policy.h"
 #include "predict.h"
 
 struct config_listen {
@@ -31,6 +33,17 @@ struct config_allow {
 	struct hosts_addr addr;
 	unsigned prefix; /* bits */
 };
+
+/* How vigild reaches one host over SSH, and how other hosts reach it as a
+ * migration target. */
+struct config_ssh {
+	char addr[64];                      /* numeric; "" = first syslog address */
+	uint16_t port;                      /* 22 */
+	char target[VIGIL_MAX_TARGET + 1];  /* in qemu+ssh://TARGET/system */
+};
+
+/* Evacuation: off, or a policy mode. */
+#define CONFIG_EVAC_OFF (-1)
 
 struct config_error {
 	unsigned line;
@@ -62,6 +75,15 @@ struct vigil_config {
 	char snapshot_file[VIGIL_MAX_PATH]; /* "" = no template snapshots */
 	unsigned snapshot_interval_s;       /* 0 = only at a clean stop */
 	struct hosts hosts;
+	/* Evacuation (README "Evacuation"). */
+	int evac_mode;                      /* CONFIG_EVAC_OFF or policy_mode */
+	char ssh_user[VIGIL_MAX_NAME + 1];
+	char ssh_key[VIGIL_MAX_PATH];       /* private; public is ssh_key.pub */
+	char known_hosts[VIGIL_MAX_PATH];
+	struct config_ssh ssh[VIGIL_MAX_HOSTS]; /* by host index */
+	unsigned inventory_s;               /* inventory refresh interval */
+	struct policy_cfg policy;
+	struct jobs_cfg jobs;
 };
 
 /* Fills cfg with the built-in values every directive defaults to. */

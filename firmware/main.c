@@ -23,6 +23,7 @@
 
 #include "arena.h"
 #include "config.h"
+#include "evac.h"
 #include "err.h"
 #include "log.h"
 #include "snapshot.h"
@@ -192,6 +193,7 @@ stop_loop(void)
 		uv_close((uv_handle_t *)&snap_timer, NULL);
 	syslog_net_close();
 	status_close();
+	evac_stop();
 	uv_close((uv_handle_t *)&sig_term, NULL);
 	uv_close((uv_handle_t *)&sig_int, NULL);
 	uv_close((uv_handle_t *)&sig_hup, NULL);
@@ -225,6 +227,7 @@ reload(void)
 		    "every host starts learning afresh");
 	}
 	syslog_net_reload(vd, &old_cfg);
+	evac_reload(vd, &old_cfg);
 	status_reload(vd);
 	if (strcmp(old_cfg.log_file, vd->cfg.log_file) != 0 ||
 	    vd->cfg.log_file[0])
@@ -444,7 +447,7 @@ main(int argc, char **argv)
 	    config_path ? config_path : "embedded default config",
 	    vd->cfg.hosts.n);
 	if (pregrow_watchers() < 0 || syslog_net_start(vd) < 0 ||
-	    status_start(vd) < 0) {
+	    status_start(vd) < 0 || evac_start(vd) < 0) {
 		vlog(VLOG_ERR, "start-up failed");
 		return 3;
 	}

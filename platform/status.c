@@ -28,6 +28,7 @@
 #include "auth.h"
 #include "codec.h"
 #include "err.h"
+#include "evac.h"
 #include "log.h"
 #include "netaddr.h"
 #include "status.h"
@@ -195,11 +196,41 @@ run_command(const struct hosts_addr *peer)
 		set_result(r);
 		return;
 	}
-	char a[64];
+	char a[64], why[sizeof(rep.error)] = "";
+	int rc = 0;
 	hosts_format_addr(peer, a, sizeof(a));
-	/* Only reset_counters passes codec_check_command today. */
-	reset_counters();
-	vlog(VLOG_NOTICE, "status: counters reset by NOC %s", a);
+	switch (cmd.which_action) {
+	case vigil_Command_reset_counters_tag:
+		reset_counters();
+		vlog(VLOG_NOTICE, "status: counters reset by NOC %s", a);
+		break;
+	case vigil_Command_evacuate_tag:
+		vlog(VLOG_NOTICE, "status: evacuate request from NOC %s", a);
+		rc = evac_cmd_evacuate(cmd.action.evacuate.host,
+		    cmd.action.evacuate.clear, why, sizeof(why));
+		break;
+	case vigil_Command_set_mode_tag:
+		vlog(VLOG_NOTICE, "status: mode request from NOC %s", a);
+		rc = cmd.action.set_mode.mode == vigil_Mode_MODE_OFF ?
+		    VIGIL_EINVAL : evac_cmd_mode((int)cmd.action.set_mode.mode,
+		    why, sizeof(why));
+		if (cmd.action.set_mode.mode == vigil_Mode_MODE_OFF)
+			snprintf(why, sizeof(why), "mode off needs a restart");
+		break;
+	case vigil_Command_confirm_tag:
+		vlog(VLOG_NOTICE, "status: confirm request from NOC %s", a);
+		rc = evac_cmd_confirm(cmd.action.confirm.id, why, sizeof(why));
+		break;
+	default:
+		rc = VIGIL_EINVAL;
+		snprintf(why, sizeof(why), "unknown command");
+		break;
+	}
+	if (rc < 0) {
+		set_result(vigil_Result_RESULT_BAD_REQUEST);
+		snprintf(rep.error, sizeof(rep.error), "%s", why);
+		return;
+	}
 	rep.has_command = true;
 	rep.command.done_at = now;
 }
@@ -241,6 +272,11 @@ answer(const uint8_t *p, size_t n, int is_udp, const struct hosts_addr *peer,
 			break;
 		case vigil_Request_templates_tag:
 			fill_templates(&req.body.templates);
+			break;
+		case vigil_Request_migrations_tag:
+			evac_fill(&rep.migrations,
+			    req.body.migrations.max_decisions);
+			rep.has_migrations = true;
 			break;
 		case vigil_Request_command_tag:
 			run_command(peer);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "evac.h"
 #include "frame.h"
 #include "log.h"
 #include "netaddr.h"
@@ -57,6 +58,7 @@ static int reject_busy[REJECT_SLOTS];
 static int pending_reject;
 static uv_timer_t sweep;
 static int sweep_on;
+static uv_timer_t health;
 
 /* Drops the trailing LF, CR and NUL bytes many UDP senders append. */
 static size_t
@@ -67,21 +69,17 @@ trim_tail(const char *p, size_t n)
 	return n;
 }
 
-/* One message into ingest; a host whose health changes is logged, with
- * the template that moved it (an alarm when it becomes severe). */
+/* A host's health changed: log it, with the template that moved it up (an
+ * alarm when it became severe), and tell the evacuation. */
 static void
-deliver(const struct hosts_addr *src, const char *m, size_t n, size_t orig,
-    int trunc, int64_t now)
+report(int host, const struct predict_event *ev)
 {
-	struct ingest_result r;
-
-	if (ingest_message(&vd->ingest, src, m, n, orig, trunc, now, &r) ||
-	    !r.ev.changed)
-		return;
-	const struct predict_host *p = &vd->ingest.predict.h[r.host];
-	const char *name = vd->ingest.hosts.h[r.host].name;
+	const struct predict_host *p = &vd->ingest.predict.h[host];
+	const char *name = vd->ingest.hosts.h[host].name;
 	char text[160] = "";
-	if (p->nreasons) {
+	int up = ev->to > ev->from;
+
+	if (up && p->nreasons) {
 		const struct predict_reason *why =
 		    &p->reason[(p->nreasons - 1) % VIGIL_PREDICT_REASONS];
 		if (drain_text(&vd->ingest.drain, why->tid, text,
@@ -91,14 +89,44 @@ deliver(const struct hosts_addr *src, const char *m, size_t n, size_t orig,
 			if (*q < 0x20 || *q > 0x7e)
 				*q = '?';
 	}
-	int up = r.ev.to > r.ev.from;
-	vlog(r.ev.to == HEALTH_SEVERE ? VLOG_ERR : up ? VLOG_WARN : VLOG_NOTICE,
+	vlog(ev->to == HEALTH_SEVERE ? VLOG_ERR : up ? VLOG_WARN : VLOG_NOTICE,
 	    "%s host %s: %s -> %s, score %.2f at message %llu%s%s%s",
-	    r.ev.to == HEALTH_SEVERE ? "ALARM" : "health", name,
-	    health_name(r.ev.from), health_name(r.ev.to), r.ev.score,
-	    (unsigned long long)vd->ingest.hosts.h[r.host].c.messages,
-	    up && text[0] ? " (new: \"" : "", up ? text : "",
-	    up && text[0] ? "\")" : "");
+	    ev->to == HEALTH_SEVERE ? "ALARM" : "health", name,
+	    health_name(ev->from), health_name(ev->to), ev->score,
+	    (unsigned long long)vd->ingest.hosts.h[host].c.messages,
+	    text[0] ? " (new: \"" : "", text, text[0] ? "\")" : "");
+	evac_health(host, ev->from, ev->to);
+}
+
+/* One message into ingest. */
+static void
+deliver(const struct hosts_addr *src, const char *m, size_t n, size_t orig,
+    int trunc, int64_t now)
+{
+	struct ingest_result r;
+
+	if (ingest_message(&vd->ingest, src, m, n, orig, trunc, now, &r) == 0 &&
+	    r.ev.changed)
+		report(r.host, &r.ev);
+}
+
+/* Once a second, with arrival time: a host that has fallen silent still
+ * steps down (hysteresis).  With message time a host's clock moves only
+ * with its messages. */
+static void
+health_cb(uv_timer_t *t)
+{
+	struct predict_event ev;
+
+	(void)t;
+	if (vd->ingest.time_from_message)
+		return;
+	int64_t now_ms = vigild_wall_s() * 1000;
+	for (unsigned h = 0; h < vd->ingest.hosts.n; h++) {
+		predict_tick(&vd->ingest.predict, h, now_ms, &ev);
+		if (ev.changed)
+			report((int)h, &ev);
+	}
 }
 
 static void udp_cb(uv_poll_t *h, int status, int events);
@@ -413,6 +441,8 @@ int
 syslog_net_start(struct vigild *state)
 {
 	vd = state;
+	uv_timer_init(vd->loop, &health);
+	uv_timer_start(&health, health_cb, 1000, 1000);
 	if (vd->cfg.syslog_udp.enabled && udp_start() < 0)
 		return VIGIL_EADDR;
 	if (vd->cfg.syslog_tcp.enabled && tcp_start() < 0)
@@ -441,6 +471,7 @@ syslog_net_reload(struct vigild *state, const struct vigil_config *old)
 void
 syslog_net_close(void)
 {
+	uv_close((uv_handle_t *)&health, NULL);
 	if (udp_on) {
 		uv_poll_stop(&udp_poll);
 		uv_close((uv_handle_t *)&udp_poll, NULL);

@@ -111,6 +111,13 @@ codec_encode_reply(vigil_Reply *rep, uint8_t *p, size_t cap, size_t *len,
 		if (!pb_get_encoded_size(&size, vigil_Reply_fields, rep))
 			return VIGIL_E2BIG;
 	}
+	/* The oldest decisions go first, on any transport. */
+	while (size > cap && rep->has_migrations &&
+	    rep->migrations.decisions_count > 0) {
+		rep->migrations.decisions_count--;
+		if (!pb_get_encoded_size(&size, vigil_Reply_fields, rep))
+			return VIGIL_E2BIG;
+	}
 	if (size > cap)
 		return VIGIL_E2BIG;
 	pb_ostream_t os = pb_ostream_from_buffer(p, cap);
@@ -397,7 +404,10 @@ codec_check_command(struct auth *a, const vigil_SignedCommand *sc,
 	if (!pb_decode(&is, vigil_Command_fields, cmd))
 		return vigil_Result_RESULT_BAD_REQUEST;
 	/* An action this vigild does not know must not use up the nonce. */
-	if (cmd->which_action != vigil_Command_reset_counters_tag)
+	if (cmd->which_action != vigil_Command_reset_counters_tag &&
+	    cmd->which_action != vigil_Command_evacuate_tag &&
+	    cmd->which_action != vigil_Command_set_mode_tag &&
+	    cmd->which_action != vigil_Command_confirm_tag)
 		return vigil_Result_RESULT_UNSUPPORTED;
 	r = auth_fresh(a, cmd->timestamp, cmd->nonce.bytes, cmd->nonce.size,
 	    now_s);

@@ -3,14 +3,17 @@
  * channel (proto/vigil.proto).
  *
  *   vigilctl [-s ADDR:PORT] [--udp] [--json] [-t SECONDS] [-k KEYFILE]
- *            [--page N] status | summary | hosts | reset-counters
+ *            [--page N] status | summary | hosts | templates [HOST] |
+ *            migrations | reset-counters | evacuate HOST | clear HOST |
+ *            mode auto|manual|dry-run | confirm ID
  *
  * Talks TCP (varint length-delimited frames) by default, or UDP (one
  * datagram each way) with --udp.  Host lists come in pages; vigilctl
  * asks for the next page until it has them all and prints each page as
  * it arrives, so it stores no more than one reply.
  *
- * reset-counters is a signed command: it needs the NOC key, read from
+ * reset-counters, evacuate, clear, mode and confirm are signed commands:
+ * they need the NOC key, read from
  * the file named by -k or by the environment variable
  * VIGIL_NOC_KEY_FILE.  The file holds the same hex string as vigild's
  * `noc_key` directive (32..128 hex digits = 16..64 bytes); leading and
@@ -635,29 +638,29 @@ random_bytes(uint8_t *p, size_t n)
 	return 0;
 }
 
+/* Signs cmd (its action already set) with the NOC key and sends it.
+ * what names the command in messages.  Returns 0 or an exit status. */
 static int
-reset_counters(void)
+send_signed(const char *what)
 {
 	uint8_t key[VIGIL_MAX_PSK];
 	const char *path = opt.keyfile ? opt.keyfile :
 	    getenv("VIGIL_NOC_KEY_FILE");
 	if (!path || !path[0]) {
-		fprintf(stderr, "vigilctl: reset-counters needs the NOC key: "
-		    "-k KEYFILE or VIGIL_NOC_KEY_FILE\n");
+		fprintf(stderr, "vigilctl: %s needs the NOC key: "
+		    "-k KEYFILE or VIGIL_NOC_KEY_FILE\n", what);
 		return EX_USAGE;
 	}
 	long klen = read_key(path, key);
 	if (klen < 0)
 		return EX_USAGE;
 
-	memset(&cmd, 0, sizeof(cmd));
 	cmd.timestamp = (int64_t)time(NULL);
 	cmd.nonce.size = NONCE_LEN;
 	if (random_bytes(cmd.nonce.bytes, NONCE_LEN) < 0) {
 		fprintf(stderr, "vigilctl: cannot read /dev/urandom\n");
 		return EX_FAIL;
 	}
-	cmd.which_action = vigil_Command_reset_counters_tag;
 	memset(&req, 0, sizeof(req));
 	req.which_body = vigil_Request_command_tag;
 	int r = codec_sign_command(&cmd, key, (size_t)klen, &req.body.command);
@@ -672,7 +675,177 @@ reset_counters(void)
 		printf("{\"result\": \"ok\", \"done_at\": %" PRId64 "}\n",
 		    rep.command.done_at);
 	else
-		printf("counters reset\n");
+		printf("%s: done\n", what);
+	return 0;
+}
+
+static int
+reset_counters(void)
+{
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.which_action = vigil_Command_reset_counters_tag;
+	return send_signed("reset-counters");
+}
+
+/* evacuate HOST, clear HOST, mode MODE, confirm ID. */
+static int
+evac_command(const char *command, const char *arg)
+{
+	memset(&cmd, 0, sizeof(cmd));
+	if (!arg) {
+		fprintf(stderr, "vigilctl: %s needs an argument\n", command);
+		return EX_USAGE;
+	}
+	if (!strcmp(command, "evacuate") || !strcmp(command, "clear")) {
+		size_t n = strlen(arg);
+		if (n >= sizeof(cmd.action.evacuate.host)) {
+			fprintf(stderr, "vigilctl: host name too long\n");
+			return EX_USAGE;
+		}
+		cmd.which_action = vigil_Command_evacuate_tag;
+		memcpy(cmd.action.evacuate.host, arg, n + 1);
+		cmd.action.evacuate.clear = command[0] == 'c';
+	} else if (!strcmp(command, "mode")) {
+		cmd.which_action = vigil_Command_set_mode_tag;
+		if (!strcmp(arg, "auto"))
+			cmd.action.set_mode.mode = vigil_Mode_MODE_AUTO;
+		else if (!strcmp(arg, "manual"))
+			cmd.action.set_mode.mode = vigil_Mode_MODE_MANUAL;
+		else if (!strcmp(arg, "dry-run"))
+			cmd.action.set_mode.mode = vigil_Mode_MODE_DRY_RUN;
+		else {
+			fprintf(stderr, "vigilctl: mode: auto, manual or "
+			    "dry-run\n");
+			return EX_USAGE;
+		}
+	} else {
+		char *end;
+		unsigned long id = strtoul(arg, &end, 10);
+		if (!*arg || *end || id == 0 || id > UINT32_MAX) {
+			fprintf(stderr, "vigilctl: confirm: expected a "
+			    "recommendation id\n");
+			return EX_USAGE;
+		}
+		cmd.which_action = vigil_Command_confirm_tag;
+		cmd.action.confirm.id = (uint32_t)id;
+	}
+	return send_signed(command);
+}
+
+static const char *
+mode_name(vigil_Mode m)
+{
+	return m == vigil_Mode_MODE_AUTO ? "auto" : m == vigil_Mode_MODE_MANUAL ?
+	    "manual" : m == vigil_Mode_MODE_DRY_RUN ? "dry-run" : "off";
+}
+
+/* Jobs, recommendations and the latest decisions. */
+static int
+migrations(void)
+{
+	int r;
+
+	memset(&req, 0, sizeof(req));
+	req.which_body = vigil_Request_migrations_tag;
+	req.body.migrations.max_decisions = opt.page;
+	if ((r = roundtrip()) != 0)
+		return r;
+	if (!rep.has_migrations) {
+		fprintf(stderr, "vigilctl: reply without migrations\n");
+		return EX_FAIL;
+	}
+	const vigil_MigrationsPage *pg = &rep.migrations;
+	if (opt.json) {
+		printf("{\"mode\": \"%s\", \"breaker_open\": %s, \"started\": %"
+		    PRIu64 ", \"done\": %" PRIu64 ", \"failed\": %" PRIu64
+		    ", \"alarm_to_command_us_last\": %" PRIu32
+		    ", \"alarm_to_command_us_max\": %" PRIu32 ", \"jobs\": [",
+		    mode_name(pg->mode), pg->breaker_open ? "true" : "false",
+		    pg->started, pg->done, pg->failed,
+		    pg->alarm_to_command_us_last, pg->alarm_to_command_us_max);
+		for (pb_size_t i = 0; i < pg->jobs_count; i++) {
+			const vigil_Job *j = &pg->jobs[i];
+			printf("%s{\"slot\": %" PRIu32 ", \"state\": ",
+			    i ? ", " : "", j->slot);
+			json_str(j->state);
+			printf(", \"vm\": ");
+			json_str(j->vm);
+			printf(", \"source\": ");
+			json_str(j->source);
+			printf(", \"target\": ");
+			json_str(j->target);
+			printf(", \"elapsed_ms\": %" PRIu64 ", \"memory_remaining\": %"
+			    PRIu64 ", \"memory_total\": %" PRIu64
+			    ", \"iteration\": %" PRIu32 ", \"reason\": ",
+			    j->elapsed_ms, j->memory_remaining, j->memory_total,
+			    j->iteration);
+			json_str(j->reason);
+			printf("}");
+		}
+		printf("], \"recommendations\": [");
+		for (pb_size_t i = 0; i < pg->recommendations_count; i++) {
+			const vigil_Recommendation *c = &pg->recommendations[i];
+			printf("%s{\"id\": %" PRIu32 ", \"dry_run\": %s, \"vm\": ",
+			    i ? ", " : "", c->id, c->dry_run ? "true" : "false");
+			json_str(c->vm);
+			printf(", \"source\": ");
+			json_str(c->source);
+			printf(", \"target\": ");
+			json_str(c->target);
+			printf(", \"estimate_s\": %" PRIu32 "}", c->estimate_s);
+		}
+		printf("], \"decisions\": [");
+		for (pb_size_t i = 0; i < pg->decisions_count; i++) {
+			const vigil_Decision *d = &pg->decisions[i];
+			printf("%s{\"seq\": %" PRIu32 ", \"at_ms\": %" PRIu64
+			    ", \"kind\": ", i ? ", " : "", d->seq, d->at_ms);
+			json_str(d->kind);
+			printf(", \"vm\": ");
+			json_str(d->vm);
+			printf(", \"source\": ");
+			json_str(d->source);
+			printf(", \"target\": ");
+			json_str(d->target);
+			printf(", \"reason\": ");
+			json_str(d->reason);
+			printf("}");
+		}
+		printf("]}\n");
+		return 0;
+	}
+	printf("mode %s%s; %" PRIu64 " started, %" PRIu64 " done, %" PRIu64
+	    " failed; alarm to command %" PRIu32 " us (max %" PRIu32 ")\n",
+	    mode_name(pg->mode), pg->breaker_open ? " (BREAKER OPEN: acting "
+	    "on no host)" : "", pg->started, pg->done, pg->failed,
+	    pg->alarm_to_command_us_last, pg->alarm_to_command_us_max);
+	if (pg->jobs_count)
+		printf("%-4s %-10s %-20s %-12s %-12s %9s %6s %12s  %s\n", "JOB",
+		    "STATE", "VM", "FROM", "TO", "ELAPSED_S", "ITER",
+		    "REMAINING_MB", "REASON");
+	for (pb_size_t i = 0; i < pg->jobs_count; i++) {
+		const vigil_Job *j = &pg->jobs[i];
+		printf("%-4" PRIu32 " %-10s %-20s %-12s %-12s %9.1f %6" PRIu32
+		    " %12" PRIu64 "  %s\n", j->slot, j->state, j->vm, j->source,
+		    j->target, (double)j->elapsed_ms / 1000, j->iteration,
+		    j->memory_remaining >> 20, j->reason);
+	}
+	if (pg->recommendations_count)
+		printf("recommendations (vigilctl confirm ID):\n");
+	for (pb_size_t i = 0; i < pg->recommendations_count; i++) {
+		const vigil_Recommendation *c = &pg->recommendations[i];
+		printf("  %" PRIu32 "%s: %s from %s to %s (about %" PRIu32 " s)\n",
+		    c->id, c->dry_run ? " (dry run)" : "", c->vm, c->source,
+		    c->target, c->estimate_s);
+	}
+	if (pg->decisions_count)
+		printf("decisions, newest first:\n");
+	for (pb_size_t i = 0; i < pg->decisions_count; i++) {
+		const vigil_Decision *d = &pg->decisions[i];
+		printf("  %5" PRIu32 " %-10s %s%s%s%s%s%s%s: %s\n", d->seq, d->kind,
+		    d->vm, d->vm[0] ? " " : "", d->source[0] ? "from " : "",
+		    d->source, d->target[0] ? " to " : "", d->target,
+		    "", d->reason);
+	}
 	return 0;
 }
 
@@ -744,8 +917,14 @@ usage(FILE *f)
 	    "  hosts           per-host counters\n"
 	    "  templates [HOST] the most frequent log templates of HOST, or\n"
 	    "                  of the whole rack (--page N: at most N)\n"
-	    "  reset-counters  zero the ingest and syslog counters (signed:\n"
-	    "                  needs the NOC key)\n"
+	    "  migrations      evacuation mode, jobs in flight with their\n"
+	    "                  progress, recommendations, latest decisions\n"
+	    "signed commands (need the NOC key):\n"
+	    "  reset-counters  zero the ingest and syslog counters\n"
+	    "  evacuate HOST   move HOST's VMs away (treat it as severe)\n"
+	    "  clear HOST      give HOST back to its predicted health\n"
+	    "  mode auto|manual|dry-run   the evacuation mode\n"
+	    "  confirm ID      start recommendation ID (manual mode)\n"
 	    "options:\n"
 	    "  -s ADDR:PORT    vigild's status address (default %s;\n"
 	    "                  IPv6 as [ADDR]:PORT)\n"
@@ -861,7 +1040,9 @@ main(int argc, char **argv)
 			return EX_USAGE;
 		} else if (!command) {
 			command = a;
-		} else if (!arg && !strcmp(command, "templates")) {
+		} else if (!arg && (!strcmp(command, "templates") ||
+		    !strcmp(command, "evacuate") || !strcmp(command, "clear") ||
+		    !strcmp(command, "mode") || !strcmp(command, "confirm"))) {
 			arg = a;
 		} else {
 			fprintf(stderr, "vigilctl: unexpected argument "
@@ -890,6 +1071,11 @@ main(int argc, char **argv)
 		r = templates(arg);
 	else if (!strcmp(command, "reset-counters"))
 		r = reset_counters();
+	else if (!strcmp(command, "migrations"))
+		r = migrations();
+	else if (!strcmp(command, "evacuate") || !strcmp(command, "clear") ||
+	    !strcmp(command, "mode") || !strcmp(command, "confirm"))
+		r = evac_command(command, arg);
 	else {
 		fprintf(stderr, "vigilctl: unknown command '%s'\n", command);
 		usage(stderr);

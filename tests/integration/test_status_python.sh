@@ -163,11 +163,11 @@ t.command.command = c.SerializeToString()
 check(cmd_result(t) == pb.RESULT_AUTH, "tampered command refused")
 check(cmd_result(sc.sign(key, sc.reset_command(nonce=b"1234567")))
       == pb.RESULT_BAD_REQUEST, "7-byte nonce refused")
-# An action this vigild does not know (field 11 is reserved for evacuate):
+# An action this vigild does not know (field 14 is reserved for cancel):
 # refused, and its nonce stays usable.
 nonce = os.urandom(16)
 c = pb.Command(timestamp=now, nonce=nonce)
-raw_cmd = c.SerializeToString() + bytes([0x5a, 0x00])  # field 11, empty
+raw_cmd = c.SerializeToString() + bytes([0x72, 0x00])  # field 14, empty
 req = pb.Request(version=1)
 req.command.command = raw_cmd
 req.command.mac = hmac.new(key, sc.LABEL + raw_cmd, hashlib.sha256).digest()
@@ -194,10 +194,10 @@ req = pb.Request(version=1, id=4)
 req.templates.host = "no-such-host"
 check(sc.call(s, req).result == pb.RESULT_BAD_REQUEST, "templates of an unknown host")
 
-# Forward compatibility: an unknown query (14, reserved for migrations)
+# Forward compatibility: an unknown query (15, reserved for alarms)
 # and a newer protocol version are answered, not dropped.
 r = sc.call_raw(s, pb.Request(version=1, id=5).SerializeToString() +
-                bytes([0x72, 0x00]))
+                bytes([0x7a, 0x00]))
 check(r.result == pb.RESULT_UNSUPPORTED and r.id == 5, "unknown query")
 req = pb.Request(version=2)
 req.summary.SetInParent()
