@@ -64,6 +64,36 @@ struct vmft_set {
 };
 
 const char *vmft_cat_name(enum vmft_cat c);
+
+/* The readers behind vmft_load, one per file, on a buffer: buf[0..len)
+ * need not be NUL-terminated (a NUL inside ends the text, as in a file);
+ * name labels the messages, which go to err (none when err is NULL).
+ * Each returns 0, or -1 with a message for malformed input. */
+struct vmft_meta {
+	char name[64];
+	long label, failure;	/* -1 where the entry does not give them */
+};
+/* A dataset_metadata.json: *out (malloc'd; free it) gets *nout entries. */
+int vmft_parse_metadata(const char *buf, size_t len, const char *name,
+    FILE *err, struct vmft_meta **out, size_t *nout);
+/* templates.csv into an empty set: sets ntmpl and tmpl, and allocates
+ * prog and harness (all unset).  After a failure set may hold part of
+ * that: vmft_free it. */
+int vmft_parse_templates(const char *buf, size_t len, const char *name,
+    FILE *err, struct vmft_set *set);
+/* harness_templates.csv and sample_template_programs.csv, after
+ * templates.csv: they mark set->harness and set set->prog; an id at or
+ * beyond set->ntmpl is malformed. */
+int vmft_parse_harness(const char *buf, size_t len, const char *name,
+    FILE *err, struct vmft_set *set);
+int vmft_parse_programs(const char *buf, size_t len, const char *name,
+    FILE *err, struct vmft_set *set);
+/* One run CSV (header "timestamp,value") into r->rows, nrows and
+ * ts_text_fmt (r's other fields are left alone), its ids below
+ * set->ntmpl.  r->rows is malloc'd, NULL after a failure. */
+int vmft_parse_run_csv(const char *buf, size_t len, const char *name,
+    FILE *err, const struct vmft_set *set, struct vmft_run *r);
+
 /* Load every category under DIR (see the top of this file).  Returns 0,
  * or -1 with a message on stderr (set is then empty). */
 int vmft_load(const char *dir, struct vmft_set *set);

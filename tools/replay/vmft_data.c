@@ -68,6 +68,37 @@ slurp(const char *path, size_t *len)
 	return b;
 }
 
+/* A message to err, or none when err is NULL. */
+static void
+say(FILE *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+say(FILE *err, const char *fmt, ...)
+{
+	va_list ap;
+	if (!err)
+		return;
+	va_start(ap, fmt);
+	vfprintf(err, fmt, ap);
+	va_end(ap);
+}
+
+/* buf[0..len) as a NUL-terminated copy (a NUL inside ends the text, as
+ * it does for slurp's callers), or NULL with errno. */
+static char *
+dup_buf(const char *buf, size_t len)
+{
+	char *b = malloc(len + 1);
+	if (!b) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (len)
+		memcpy(b, buf, len);
+	b[len] = 0;
+	return b;
+}
+
 /* Next line of a buffer: returns its start and NUL-terminates it (a CR
  * before the LF is dropped); *p moves past it.  NULL at the end. */
 static char *
@@ -152,6 +183,15 @@ parse_uint(const char *s, unsigned long max, unsigned long *out)
 static int
 parse_ts(const char *s, int64_t *us, int *digits)
 {
+	/* The exact shape first: sscanf alone would take signs and blanks
+	 * ("2024-01-01 -1:00:00"). */
+	static const char shape[] = "dddd-dd-dd dd:dd:dd";
+	for (int k = 0; shape[k]; k++) {
+		char c = s[k];
+		if (shape[k] == 'd' ? c < '0' || c > '9' :
+		    shape[k] == ' ' ? c != ' ' && c != 'T' : c != shape[k])
+			return -1;
+	}
 	int y, mo, d, h, mi, sec, n = 0;
 	if (sscanf(s, "%4d-%2d-%2d%*1[ T]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi,
 	        &sec, &n) != 6 || n != 19)
@@ -204,11 +244,6 @@ vmft_ts_text(const struct vmft_run *r, int64_t ts_us, char *buf, size_t cap)
 
 /* ---- metadata: { "run": { "key": value, ... }, ... } -------------------- */
 
-struct meta {
-	char name[64];
-	long label, failure;
-};
-
 struct jp {
 	const char *s, *path;
 };
@@ -258,16 +293,14 @@ jchar(struct jp *j, char c)
 	return 0;
 }
 
+/* The metadata in buf (NUL-terminated, freed here); path names it in
+ * messages. */
 static int
-read_meta(const char *path, struct meta **out, size_t *nout)
+parse_meta(char *buf, const char *path, FILE *err,
+    struct vmft_meta **out, size_t *nout)
 {
-	char *buf = slurp(path, NULL);
-	if (!buf) {
-		fprintf(stderr, "vmft: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
 	struct jp j = {buf, path};
-	struct meta *m = NULL;
+	struct vmft_meta *m = NULL;
 	size_t n = 0, cap = 0;
 	char key[256], sval[256];
 	if (jchar(&j, '{'))
@@ -279,12 +312,12 @@ read_meta(const char *path, struct meta **out, size_t *nout)
 		for (;;) {
 			if (n == cap) {
 				cap = cap ? cap * 2 : 64;
-				struct meta *nm = realloc(m, cap * sizeof(*m));
+				void *nm = realloc(m, cap * sizeof(*m));
 				if (!nm)
 					goto bad;
 				m = nm;
 			}
-			struct meta *e = &m[n];
+			struct vmft_meta *e = &m[n];
 			memset(e, 0, sizeof(*e));
 			e->label = e->failure = -1;
 			if (jstr(&j, e->name, sizeof(e->name)) || jchar(&j, ':') ||
@@ -303,8 +336,9 @@ read_meta(const char *path, struct meta **out, size_t *nout)
 							goto bad;
 					} else {
 						char *end;
+						errno = 0;
 						long v = strtol(j.s, &end, 10);
-						if (end == j.s)
+						if (end == j.s || errno)
 							goto bad;
 						j.s = end;
 						if (!strcmp(key, "label_region"))
@@ -339,25 +373,44 @@ read_meta(const char *path, struct meta **out, size_t *nout)
 	*nout = n;
 	return 0;
 bad:
-	fprintf(stderr, "vmft: %s: unexpected JSON at byte %ld\n", path,
+	say(err, "vmft: %s: unexpected JSON at byte %ld\n", path,
 	    (long)(j.s - buf));
 	free(buf);
 	free(m);
 	return -1;
 }
 
-/* ---- templates, harness ids, programs ------------------------------------ */
+int
+vmft_parse_metadata(const char *buf, size_t len, const char *name,
+    FILE *err, struct vmft_meta **out, size_t *nout)
+{
+	char *b = dup_buf(buf, len);
+	if (!b) {
+		say(err, "vmft: %s: %s\n", name, strerror(errno));
+		return -1;
+	}
+	return parse_meta(b, name, err, out, nout);
+}
 
 static int
-read_templates(const char *dir, struct vmft_set *set)
+read_meta(const char *path, struct vmft_meta **out, size_t *nout)
 {
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/templates.csv", dir);
-	char *buf = slurp(path, NULL), *p = buf, *line;
+	char *buf = slurp(path, NULL);
 	if (!buf) {
 		fprintf(stderr, "vmft: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
+	return parse_meta(buf, path, stderr, out, nout);
+}
+
+/* ---- templates, harness ids, programs ------------------------------------ */
+
+/* templates.csv in buf (NUL-terminated, freed here). */
+static int
+parse_templates(char *buf, const char *path, FILE *err,
+    struct vmft_set *set)
+{
+	char *p = buf, *line;
 	/* One pass into (id, text) pairs pointing into buf, then the table. */
 	size_t n = 0, cap = 0;
 	struct {
@@ -392,7 +445,7 @@ read_templates(const char *dir, struct vmft_set *set)
 		goto bad;
 	for (size_t i = 0; i < n; i++)
 		if (set->tmpl[e[i].id] || !(set->tmpl[e[i].id] = strdup(e[i].text))) {
-			fprintf(stderr, "vmft: %s: id %lu twice\n", path, e[i].id);
+			say(err, "vmft: %s: id %lu twice\n", path, e[i].id);
 			lno = 0;
 			goto bad;
 		}
@@ -400,23 +453,45 @@ read_templates(const char *dir, struct vmft_set *set)
 	free(buf);
 	return 0;
 bad:
-	fprintf(stderr, "vmft: %s:%d: malformed\n", path, lno);
+	say(err, "vmft: %s:%d: malformed\n", path, lno);
 	free(e);
 	free(buf);
 	return -1;
 }
 
-/* id,text... CSV with a header: calls fn(set, id, second field). */
-static int
-read_id_csv(const char *path, struct vmft_set *set,
-    int (*fn)(struct vmft_set *, unsigned long, const char *))
+int
+vmft_parse_templates(const char *buf, size_t len, const char *name,
+    FILE *err, struct vmft_set *set)
 {
-	char *buf = slurp(path, NULL), *p = buf, *line;
-	int lno = 0;
+	char *b = dup_buf(buf, len);
+	if (!b) {
+		say(err, "vmft: %s: %s\n", name, strerror(errno));
+		return -1;
+	}
+	return parse_templates(b, name, err, set);
+}
+
+static int
+read_templates(const char *dir, struct vmft_set *set)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/templates.csv", dir);
+	char *buf = slurp(path, NULL);
 	if (!buf) {
 		fprintf(stderr, "vmft: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
+	return parse_templates(buf, path, stderr, set);
+}
+
+/* id,text... CSV with a header in buf (NUL-terminated, freed here):
+ * calls fn(set, id, second field). */
+static int
+parse_id_csv(char *buf, const char *path, FILE *err, struct vmft_set *set,
+    int (*fn)(struct vmft_set *, unsigned long, const char *))
+{
+	char *p = buf, *line;
+	int lno = 0;
 	while ((line = next_line(&p))) {
 		char *f[4];
 		unsigned long id;
@@ -424,13 +499,25 @@ read_id_csv(const char *path, struct vmft_set *set,
 			continue;
 		int nf = csv_split(line, f, 4);
 		if (nf < 2 || parse_uint(f[0], MAX_ID, &id) || fn(set, id, f[1])) {
-			fprintf(stderr, "vmft: %s:%d: malformed\n", path, lno);
+			say(err, "vmft: %s:%d: malformed\n", path, lno);
 			free(buf);
 			return -1;
 		}
 	}
 	free(buf);
 	return 0;
+}
+
+static int
+read_id_csv(const char *path, struct vmft_set *set,
+    int (*fn)(struct vmft_set *, unsigned long, const char *))
+{
+	char *buf = slurp(path, NULL);
+	if (!buf) {
+		fprintf(stderr, "vmft: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return parse_id_csv(buf, path, stderr, set, fn);
 }
 
 static int
@@ -450,6 +537,33 @@ set_prog(struct vmft_set *set, unsigned long id, const char *prog)
 		return -1;
 	free(set->prog[id]);
 	return (set->prog[id] = strdup(prog)) ? 0 : -1;
+}
+
+static int
+parse_id_buf(const char *buf, size_t len, const char *name, FILE *err,
+    struct vmft_set *set,
+    int (*fn)(struct vmft_set *, unsigned long, const char *))
+{
+	char *b = dup_buf(buf, len);
+	if (!b) {
+		say(err, "vmft: %s: %s\n", name, strerror(errno));
+		return -1;
+	}
+	return parse_id_csv(b, name, err, set, fn);
+}
+
+int
+vmft_parse_harness(const char *buf, size_t len, const char *name,
+    FILE *err, struct vmft_set *set)
+{
+	return parse_id_buf(buf, len, name, err, set, set_harness);
+}
+
+int
+vmft_parse_programs(const char *buf, size_t len, const char *name,
+    FILE *err, struct vmft_set *set)
+{
+	return parse_id_buf(buf, len, name, err, set, set_prog);
 }
 
 static int
@@ -565,15 +679,12 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* A run CSV of len bytes in buf (NUL-terminated, freed here). */
 static int
-read_run(const char *path, struct vmft_set *set, struct vmft_run *r)
+parse_run(char *buf, size_t len, const char *path, FILE *err,
+    const struct vmft_set *set, struct vmft_run *r)
 {
-	size_t len;
-	char *buf = slurp(path, &len), *p = buf, *line;
-	if (!buf) {
-		fprintf(stderr, "vmft: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
+	char *p = buf, *line;
 	size_t cap = len / 20 + 16, n = 0;
 	int lno = 0, fmt = -1;
 	r->rows = malloc(cap * sizeof(*r->rows));
@@ -615,12 +726,36 @@ read_run(const char *path, struct vmft_set *set, struct vmft_run *r)
 	free(buf);
 	return 0;
 bad:
-	fprintf(stderr, "vmft: %s:%d: malformed\n", path, lno);
+	say(err, "vmft: %s:%d: malformed\n", path, lno);
 	free(seen);
 	free(buf);
 	free(r->rows);
 	r->rows = NULL;
 	return -1;
+}
+
+int
+vmft_parse_run_csv(const char *buf, size_t len, const char *name,
+    FILE *err, const struct vmft_set *set, struct vmft_run *r)
+{
+	char *b = dup_buf(buf, len);
+	if (!b) {
+		say(err, "vmft: %s: %s\n", name, strerror(errno));
+		return -1;
+	}
+	return parse_run(b, len, name, err, set, r);
+}
+
+static int
+read_run(const char *path, const struct vmft_set *set, struct vmft_run *r)
+{
+	size_t len;
+	char *buf = slurp(path, &len);
+	if (!buf) {
+		fprintf(stderr, "vmft: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return parse_run(buf, len, path, stderr, set, r);
 }
 
 static int
@@ -658,7 +793,7 @@ load_cat(const char *dir, enum vmft_cat c, struct vmft_set *set,
 		nn++;
 	}
 	closedir(d);
-	struct meta *m = NULL;
+	struct vmft_meta *m = NULL;
 	size_t nm = 0;
 	char mpath[4200];
 	snprintf(mpath, sizeof(mpath), "%s/dataset_metadata.json", path);
@@ -668,7 +803,7 @@ load_cat(const char *dir, enum vmft_cat c, struct vmft_set *set,
 		qsort(names, nn, sizeof(*names), cmp_str);
 	for (size_t i = 0; rc == 0 && i < nn; i++) {
 		size_t l = strlen(names[i]) - 4;
-		struct meta *me = NULL;
+		struct vmft_meta *me = NULL;
 		for (size_t k = 0; k < nm; k++)
 			if (strlen(m[k].name) == l &&
 			    !strncmp(m[k].name, names[i], l)) {
