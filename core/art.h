@@ -15,12 +15,16 @@
  *      (ART_RANGE_GIVEN, NAB's convention: every NAB detector receives the
  *      whole file's minimum and maximum) or learned causally
  *      (ART_STREAMING: the probation period's range, widened by a headroom
- *      and expanded whenever a value falls outside it; on each expansion
- *      every stored normalised quantity - category boxes, the feature
- *      window, the median histogram - is mapped exactly onto the new range,
- *      so what was learned keeps its meaning).
- *   3. Quantisation to ART_LEVELS+1 levels and snapping to an approximate
- *      running median (values close to the median become the median).
+ *      on each side; values outside it are clamped, and only when a
+ *      dimension stays outside for cfg.expand_after consecutive scored
+ *      steps - a level shift, not a spike - does its range expand to cover
+ *      them; on each expansion every stored normalised quantity - category
+ *      boxes, the feature window, the median histogram - is mapped exactly
+ *      onto the new range, so what was learned keeps its meaning).
+ *   3. Snapping to an approximate running median (values close to the
+ *      median become the median), kept on a histogram of ART_LEVELS+1
+ *      levels.  ARTime also quantises the value itself to those levels;
+ *      vigil keeps it continuous (see art.c).
  *   4. Features over a window of ART_WIN down-sampled steps of a summary
  *      value (dim 1: the value; dim > 1: the mean of the dimensions):
  *      the min-max normalised 3-level Haar transform of the window's shape
@@ -44,21 +48,29 @@
  *      markedly less similar than the last report until ART_MASK quiet
  *      steps have passed.  The score mixes the distance below both
  *      vigilances and the energy term, clipped to [0,1].
+ *   7. Records (vigil, by default for dim 1): a raw value beyond
+ *      everything the stream has seen, by more than cfg.record_margin of
+ *      the span seen so far, is reported at once with score 1, on its own
+ *      raw step, without waiting for the down-sampling block or the ART;
+ *      then nothing is reported for ART_MASK scored steps.  This needs no
+ *      range and no look-ahead, so the detection of new extremes does not
+ *      depend on the normalisation.
  *
  * With dim == 1, ART_RANGE_GIVEN, cfg.artime set and a category cap that
  * is not reached, this is ARTime (NAB scoreboard 74.85) step for step
- * (checked against its published scores).  vigil's default differs only
- * by the refractory span and a long mean-match horizon; art.c records what
- * was measured.
+ * (checked against its published scores).  vigil's default differs by the
+ * refractory span, a long mean-match horizon, continuous (unquantised)
+ * values and the record reports; art.c records what was measured.
  *
  * Multivariate input (dim > 1, e.g. per-host log features per window):
- * each dimension is normalised, quantised and median-snapped on its own;
+ * each dimension is normalised and median-snapped on its own;
  * the window features are built from their mean, and each dimension's
  * current value is a feature of its own, so one dimension leaving its
  * usual range lowers the energy term even when the mean barely moves.  In
  * streaming mode a range expansion of one dimension is mapped exactly onto
  * that dimension's features and approximately (as if the dimension sat at
- * the mean) onto the mean's window.
+ * the mean) onto the mean's window.  Records, when cfg.record_margin
+ * turns them on, are per dimension.
  *
  * What it does not do: no allocation, no I/O, no clock.  Time is the step
  * count.  It does not know about windows, hosts or alarms: the score goes
@@ -110,9 +122,17 @@ struct art_cfg {
 	double dmax[VIGIL_ART_MAX_DIM];
 	/* ART_STREAMING only: headroom added on each side of the probation
 	 * range, and on the far side of a range expansion, as a fraction of
-	 * the span (art_cfg_default: see art.c). */
+	 * the span (art_cfg_default: see art.c); a range expands after
+	 * expand_after consecutive scored steps outside it (1..1000000; 1 =
+	 * at once), values outside are clamped until then. */
 	double headroom;
 	double expand_headroom;
+	uint32_t expand_after;
+	/* Records (ignored with artime): report a raw value beyond the
+	 * stream's running minimum or maximum by more than this fraction of
+	 * their distance; 0..10, 0 = off (art_cfg_default: on for dim 1,
+	 * off for vectors, see art.c). */
+	double record_margin;
 	/* The upper vigilance follows the mean best match: over all steps
 	 * (0, ARTime) or, for long-running streams, over roughly the last
 	 * mean_horizon * TW down-sampled steps (exponential forgetting). */
@@ -128,8 +148,9 @@ struct art_stats {
 	uint64_t ds_steps;    /* down-sampled (scored) steps */
 	uint64_t nonfinite;   /* input values NaN/inf, replaced */
 	uint64_t clamped;     /* input values beyond VIGIL_ART_MAX_ABS */
-	uint64_t out_of_range; /* ART_RANGE_GIVEN: values outside dmin/dmax */
+	uint64_t out_of_range; /* values outside the range, clamped */
 	uint64_t expansions;  /* ART_STREAMING: range expansions */
+	uint64_t records;     /* record reports (included in anomalies) */
 	uint64_t created;     /* categories created */
 	uint64_t replaced;    /* categories replaced: table full */
 	uint64_t resonances;  /* steps where existing categories learned */
@@ -158,8 +179,17 @@ struct art {
 	double bmin[VIGIL_ART_MAX_DIM], ema[VIGIL_ART_MAX_DIM];
 	double last[VIGIL_ART_MAX_DIM]; /* last finite input */
 
-	/* Normalisation range per dimension. */
+	/* Normalisation range per dimension; ART_STREAMING: consecutive
+	 * scored steps outside it, and their extremes. */
 	double lo[VIGIL_ART_MAX_DIM], hi[VIGIL_ART_MAX_DIM];
+	uint32_t out_run[VIGIL_ART_MAX_DIM];
+	double out_lo[VIGIL_ART_MAX_DIM], out_hi[VIGIL_ART_MAX_DIM];
+
+	/* Records: running raw extremes per dimension, the raw step of the
+	 * last record report and the scored step it fell in. */
+	bool record_on;
+	double rmin[VIGIL_ART_MAX_DIM], rmax[VIGIL_ART_MAX_DIM];
+	uint64_t rec_i, rec_k;
 
 	/* Approximate running median of quantised levels, per dimension. */
 	uint32_t bin[VIGIL_ART_MAX_DIM][ART_LEVELS + 1];
@@ -199,13 +229,15 @@ struct art {
 };
 
 /* Fill cfg with defaults for `dim` inputs: ART_RANGE_GIVEN with range
- * [0,1], probation 750, cap VIGIL_ART_MAX_CATS, streaming headrooms.
+ * [0,1], probation 750, cap VIGIL_ART_MAX_CATS, streaming headrooms and
+ * expansion delay, record margin.
  * Never fails (dim is stored as given; art_init validates it). */
 void art_cfg_default(struct art_cfg *cfg, uint32_t dim);
 
 /* Initialise a stream from cfg (copied; the caller keeps cfg).  Returns 0,
- * or VIGIL_EINVAL for a dim, probation, cap or range out of bounds (then
- * *a is zeroed and unusable).  Never allocates. */
+ * or VIGIL_EINVAL for a dim, probation, cap, range, headroom, expansion
+ * delay or record margin out of bounds (then *a is zeroed and unusable).
+ * Never allocates. */
 int art_init(struct art *a, const struct art_cfg *cfg);
 
 /* Forget everything learned; keep the configuration. */
@@ -213,11 +245,11 @@ void art_reset(struct art *a);
 
 /* One raw step: x holds cfg.dim values (any doubles, NaN and infinities
  * included: counted and replaced).  *score receives the anomaly score in
- * [0,1]; it is 0 for steps inside a down-sampling block, during probation
- * and whenever nothing new was seen.  Returns 0, or VIGIL_EINVAL if a, x
- * or score is NULL or a was not initialised.  When the category table is
- * full the least recently best-matching category is replaced and counted
- * (stats.replaced); the step still succeeds. */
+ * [0,1]; it is 0 during probation and whenever nothing new was seen, and
+ * inside a down-sampling block unless the step is a record.  Returns 0,
+ * or VIGIL_EINVAL if a, x or score is NULL or a was not initialised.  When
+ * the category table is full the least recently best-matching category is
+ * replaced and counted (stats.replaced); the step still succeeds. */
 int art_step(struct art *a, const double *x, double *score);
 
 /* Copy the counters (plus current categories and vigilances) to out. */

@@ -5,9 +5,12 @@
  * outside [0,1].
  *
  * Input layout: byte 0 picks the mode and dimension, byte 1 the probation
- * length and byte 2 the category cap; the rest is read as doubles, or as
- * small integers scaled by a jump factor (so that constant runs and plain
- * level shifts are reached as easily as bit-level oddities).
+ * length, byte 2 the category cap, byte 3 the given range, byte 4 the
+ * streaming expansion delay (low nibble) and the record margin (high
+ * nibble: 0 = off, else up to 0.6; with byte 2's top bit, ARTime's exact
+ * behaviour); the rest is read as doubles, or as small integers scaled by
+ * a jump factor (so that constant runs and plain level shifts are reached
+ * as easily as bit-level oddities).
  */
 #include <math.h>
 #include <stdint.h>
@@ -29,7 +32,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint32_t dim;
 	int raw;
 
-	if (size < 4)
+	if (size < 5)
 		return 0;
 	dim = 1 + (data[0] >> 2) % VIGIL_ART_MAX_DIM;
 	art_cfg_default(&cfg, dim);
@@ -43,10 +46,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cfg.dmin[d] = -(double)(data[3] & 0x0f);
 		cfg.dmax[d] = (double)(data[3] >> 4);
 	}
+	cfg.expand_after = 1 + (data[4] & 0x0f);
+	cfg.record_margin = (double)(data[4] >> 4) * 0.04;
+	cfg.artime = (data[2] & 0x80) != 0;
 	if (art_init(&det, &cfg) != 0)
 		abort();
-	data += 4;
-	size -= 4;
+	data += 5;
+	size -= 5;
 	/* Loop the input so that even short inputs get past probation. */
 	for (int rep = 0; rep < 64; rep++) {
 		size_t off = 0;
@@ -77,5 +83,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	art_stats(&det, &st);
 	if (st.cats > (cfg.cap ? cfg.cap : VIGIL_ART_MAX_CATS))
 		abort();
+	if (st.records > st.anomalies ||
+	    ((cfg.artime || cfg.record_margin == 0) && st.records != 0))
+		abort();
+	for (uint32_t d = 0; d < dim; d++)
+		if (!(det.lo[d] <= det.hi[d]))
+			abort();
 	return 0;
 }

@@ -1,7 +1,8 @@
 /* test_art.c - the ART detector: configuration checks, probation, scoring
- * of obvious anomalies, non-finite input, the full category table, state
- * snapshots, streaming range expansion, multivariate input, and step-for-
- * step agreement with ARTime's published scores on one NAB series. */
+ * of obvious anomalies, record reports, non-finite input, the full category
+ * table, state snapshots, streaming clamping and range expansion,
+ * multivariate input, and step-for-step agreement with ARTime's published
+ * scores on one NAB series. */
 #include <math.h>
 #include <stdint.h>
 
@@ -64,6 +65,24 @@ TEST(art_init_rejects_bad_config)
 	c.dmax[0] = NAN;
 	CHECK_EQ(art_init(&A, &c), VIGIL_EINVAL);
 	cfg1(&c, 7);
+	CHECK_EQ(art_init(&A, &c), VIGIL_EINVAL);
+	cfg1(&c, ART_RANGE_GIVEN);
+	c.record_margin = -0.1;
+	CHECK_EQ(art_init(&A, &c), VIGIL_EINVAL);
+	c.record_margin = NAN;
+	CHECK_EQ(art_init(&A, &c), VIGIL_EINVAL);
+	c.record_margin = 11;
+	CHECK_EQ(art_init(&A, &c), VIGIL_EINVAL);
+	c.record_margin = 0;
+	CHECK_EQ(art_init(&A, &c), 0);
+	cfg1(&c, ART_STREAMING);
+	c.expand_after = 0;
+	CHECK_EQ(art_init(&A, &c), VIGIL_EINVAL);
+	c.expand_after = 1000001;
+	CHECK_EQ(art_init(&A, &c), VIGIL_EINVAL);
+	c.expand_after = 1;
+	CHECK_EQ(art_init(&A, &c), 0);
+	c.headroom = NAN;
 	CHECK_EQ(art_init(&A, &c), VIGIL_EINVAL);
 	CHECK_EQ(art_init(NULL, &c), VIGIL_EINVAL);
 	CHECK_EQ(art_init(&A, NULL), VIGIL_EINVAL);
@@ -153,6 +172,7 @@ TEST(art_reports_are_separated_by_the_refractory_span)
 		}
 	}
 	CHECK(reports >= 2);
+	CHECK(A.st.records >= 1); /* records keep the span too */
 	CHECK_EQ(reports, A.st.anomalies);
 }
 
@@ -186,13 +206,19 @@ TEST(art_nonfinite_input_counted_and_score_in_range)
 		else if (i % 89 == 0)
 			x = (i & 1) ? INFINITY : -INFINITY;
 		else if (i > 1000 && i % 83 == 0)
-			x = 1e300; /* after probation: expands */
+			x = 1e300; /* after probation: a clamped spike */
+		else if (i > 3000 && i < 3100)
+			x = -1e300; /* a long run: expands to -MAX_ABS */
 		CHECK_EQ(art_step(&A, &x, &s), 0);
 		CHECK(s >= 0 && s <= 1);
 	}
 	CHECK(A.st.nonfinite > 0);
 	CHECK(A.st.clamped > 0);
-	CHECK(A.st.expansions > 0);
+	CHECK(A.st.out_of_range > 0);
+	CHECK(A.st.records > 0);
+	CHECK_EQ(A.st.expansions, 1);
+	CHECK(A.lo[0] == -VIGIL_ART_MAX_ABS);
+	CHECK(A.hi[0] < 1e3);
 }
 
 TEST(art_table_full_replaces_least_recent)
@@ -255,6 +281,155 @@ TEST(art_reset_equals_fresh_init)
 	}
 	art_reset(&A);
 	CHECK(memcmp(&A, &B, sizeof(A)) == 0);
+}
+
+/* Warm a given-range stream up on the pattern; returns the next raw step,
+ * chosen so that it is not the end of a down-sampling block. */
+static uint64_t
+warm_pattern(struct art *a, uint64_t n)
+{
+	double s;
+	uint64_t i;
+
+	for (i = 1; i < n || i % a->sstep != 1; i++) {
+		double x = pattern(i);
+
+		CHECK_EQ(art_step(a, &x, &s), 0);
+	}
+	return i;
+}
+
+TEST(art_record_reported_on_its_own_raw_step)
+{
+	struct art_cfg c;
+	double s, x;
+	uint64_t i, an, span = (uint64_t)ART_MASK * 5;
+
+	cfg1(&c, ART_RANGE_GIVEN);
+	CHECK_EQ(art_init(&A, &c), 0);
+	CHECK_EQ(A.sstep, 5);
+	i = warm_pattern(&A, 3000);
+	CHECK_EQ(A.st.records, 0);
+	an = A.st.anomalies;
+	/* Within the margin beyond the running maximum: not a record. */
+	x = A.rmax[0] + 0.5 * c.record_margin * (A.rmax[0] - A.rmin[0]);
+	CHECK_EQ(art_step(&A, &x, &s), 0);
+	CHECK(s == 0);
+	CHECK_EQ(A.st.records, 0);
+	/* Beyond it: reported at once, mid-block, with score 1. */
+	x = A.rmax[0] + 2 * c.record_margin * (A.rmax[0] - A.rmin[0]);
+	CHECK_EQ(art_step(&A, &x, &s), 0);
+	CHECK(s == 1.0);
+	CHECK_EQ(A.st.records, 1);
+	CHECK_EQ(A.st.anomalies, an + 1);
+	CHECK_EQ(A.rec_i, i + 1);
+	i += 2;
+	/* A lower record right after it is inside the refractory span. */
+	x = A.rmin[0] - 10;
+	CHECK_EQ(art_step(&A, &x, &s), 0);
+	CHECK(s == 0);
+	CHECK_EQ(A.st.records, 1);
+	/* ... and reported once no report (record or ART) is that close. */
+	for (i++; i % 5 != 1 || i - A.rec_i <= span ||
+	     i - A.last_a * 5 <= span; i++) {
+		x = pattern(i);
+		CHECK_EQ(art_step(&A, &x, &s), 0);
+	}
+	x = A.rmin[0] - 10;
+	CHECK_EQ(art_step(&A, &x, &s), 0);
+	CHECK(s == 1.0);
+	CHECK_EQ(A.st.records, 2);
+}
+
+TEST(art_records_off_with_zero_margin_or_artime)
+{
+	struct art_cfg c;
+	double s, x = 500;
+
+	/* On by default for a metric series, off for a feature vector. */
+	art_cfg_default(&c, 1);
+	CHECK(c.record_margin > 0);
+	if (VIGIL_ART_MAX_DIM > 1) {
+		art_cfg_default(&c, 2);
+		CHECK(c.record_margin == 0);
+	}
+
+	cfg1(&c, ART_RANGE_GIVEN);
+	c.record_margin = 0;
+	CHECK_EQ(art_init(&A, &c), 0);
+	(void)warm_pattern(&A, 3000);
+	CHECK_EQ(art_step(&A, &x, &s), 0);
+	CHECK(s == 0);
+	CHECK_EQ(A.st.records, 0);
+	cfg1(&c, ART_RANGE_GIVEN);
+	c.artime = true;
+	CHECK_EQ(art_init(&A, &c), 0);
+	(void)warm_pattern(&A, 3000);
+	CHECK_EQ(art_step(&A, &x, &s), 0);
+	CHECK(s == 0);
+	CHECK_EQ(A.st.records, 0);
+}
+
+TEST(art_record_not_reported_during_probation)
+{
+	struct art_cfg c;
+	double s;
+
+	double x;
+	uint64_t i;
+
+	cfg1(&c, ART_RANGE_GIVEN);
+	c.dmax[0] = 1e4;
+	CHECK_EQ(art_init(&A, &c), 0);
+	for (i = 1; i <= (uint64_t)A.tw * A.sstep; i++) {
+		/* A new maximum every step. */
+		x = (double)i;
+		CHECK_EQ(art_step(&A, &x, &s), 0);
+		CHECK(s == 0);
+	}
+	CHECK_EQ(A.st.records, 0);
+	/* The first step after the warm-up reports one. */
+	x = 2.0 * (double)i;
+	CHECK_EQ(art_step(&A, &x, &s), 0);
+	CHECK(s == 1.0);
+	CHECK_EQ(A.st.records, 1);
+}
+
+TEST(art_streaming_clamps_a_spike_and_expands_on_a_shift)
+{
+	struct art_cfg c;
+	double s, lo, hi, x;
+	uint64_t i, n;
+
+	cfg1(&c, ART_STREAMING);
+	CHECK_EQ(c.expand_after, ART_WIN);
+	CHECK_EQ(art_init(&A, &c), 0);
+	i = warm_pattern(&A, 3000);
+	lo = A.lo[0];
+	hi = A.hi[0];
+	CHECK(hi > lo);
+	/* A spike shorter than expand_after scored steps is clamped. */
+	for (n = 0; n < (uint64_t)(c.expand_after - 1) * A.sstep; n++, i++) {
+		x = hi + 1000;
+		CHECK_EQ(art_step(&A, &x, &s), 0);
+	}
+	CHECK_EQ(A.st.expansions, 0);
+	CHECK(A.st.out_of_range == c.expand_after - 1);
+	CHECK(A.lo[0] == lo && A.hi[0] == hi);
+	for (n = 0; n < 40 * (uint64_t)A.sstep; n++, i++) {
+		x = pattern(i);
+		CHECK_EQ(art_step(&A, &x, &s), 0);
+	}
+	CHECK_EQ(A.st.expansions, 0);
+	/* A shift that lasts expand_after scored steps expands the range to
+	 * the farthest value of the run. */
+	for (n = 0; n < (uint64_t)c.expand_after * A.sstep; n++, i++) {
+		x = hi + 1000 + (double)n;
+		CHECK_EQ(art_step(&A, &x, &s), 0);
+	}
+	CHECK_EQ(A.st.expansions, 1);
+	CHECK(A.lo[0] == lo);
+	CHECK(A.hi[0] >= hi + 1000 + (double)(c.expand_after - 1) * A.sstep);
 }
 
 TEST(art_streaming_expands_and_reports_new_extreme)

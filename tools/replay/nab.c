@@ -2,8 +2,10 @@
  * nab.c - `vigil-replay nab`: run core/art over the Numenta Anomaly
  * Benchmark and score it with core/nab.
  *
- *   vigil-replay nab DIR --out RESULTS [--streaming] [--cap N]
- *       [--detector NAME] [--headroom X] [--expand-headroom X]
+ *   vigil-replay nab DIR --out RESULTS [--streaming] [--cap N] [--artime]
+ *       [--horizon N] [--probation N] [--detector NAME] [--pad X]
+ *       [--headroom X] [--expand-headroom X] [--expand-after N]
+ *       [--record-margin X]
  *   vigil-replay nab DIR --score-published FILE
  *
  * DIR is NAB's data directory (data/, labels/combined_windows.json).  The
@@ -14,6 +16,14 @@
  * anomaly_score,label), and scores the corpus.  The second form scores a
  * list of published non-zero rows (file,row,timestamp,anomaly_score; every
  * other row is 0) instead of running a detector.
+ *
+ * The other options set the detector's configuration (struct art_cfg) for
+ * sensitivity sweeps: --cap, --horizon (mean_horizon), --probation (raw
+ * steps; default NAB's own min(floor(0.15 N), 750)), --headroom,
+ * --expand-headroom, --expand-after, --record-margin; --artime runs
+ * ARTime's exact behaviour.  --pad X widens the given range by X times its
+ * span on each side (NAB convention only), to measure how much the score
+ * depends on the exact range.
  *
  * Output: one line per profile, then
  *   NAB standard=<x> reward_low_FP=<y> reward_low_FN=<z>
@@ -295,9 +305,9 @@ write_results(const char *out, const char *detname, uint32_t fi, long n)
 
 struct opts {
 	int streaming, artime;
-	uint32_t cap, horizon, probation;
-	double headroom, expand_headroom;
-	int have_hr, have_ehr, have_hz;
+	uint32_t cap, horizon, probation, expand_after;
+	double headroom, expand_headroom, pad, record_margin;
+	int have_hr, have_ehr, have_hz, have_ea, have_rm;
 };
 
 static int
@@ -324,13 +334,17 @@ run_detector(const struct opts *o, long n, struct art_stats *st)
 	if (o->have_hz)
 		cfg.mean_horizon = o->horizon;
 	if (!o->streaming) {
-		cfg.dmin[0] = mn;
-		cfg.dmax[0] = mx;
+		cfg.dmin[0] = mn - o->pad * (mx - mn);
+		cfg.dmax[0] = mx + o->pad * (mx - mn);
 	}
 	if (o->have_hr)
 		cfg.headroom = o->headroom;
 	if (o->have_ehr)
 		cfg.expand_headroom = o->expand_headroom;
+	if (o->have_ea)
+		cfg.expand_after = o->expand_after;
+	if (o->have_rm)
+		cfg.record_margin = o->record_margin;
 	rc = art_init(&det, &cfg);
 	if (rc)
 		return rc;
@@ -392,10 +406,12 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: vigil-replay nab DIR --out RESULTS [--streaming] "
-	    "[--cap N]\n"
-	    "           [--artime] [--horizon N] [--probation N]"
-	    "           [--detector NAME] [--headroom X] "
-	    "[--expand-headroom X]\n"
+	    "[--cap N] [--artime]\n"
+	    "           [--horizon N] [--probation N] [--detector NAME] "
+	    "[--pad X]\n"
+	    "           [--headroom X] [--expand-headroom X] "
+	    "[--expand-after N]\n"
+	    "           [--record-margin X]\n"
 	    "       vigil-replay nab DIR --score-published FILE\n");
 	return 2;
 }
@@ -407,7 +423,7 @@ replay_nab(int argc, char **argv)
 	char path[MAX_PATH];
 	struct opts o;
 	double norm[NAB_NPROFILES];
-	uint64_t replaced = 0, expansions = 0;
+	uint64_t replaced = 0, expansions = 0, records = 0;
 	uint32_t maxcats = 0;
 
 	memset(&o, 0, sizeof(o));
@@ -416,6 +432,8 @@ replay_nab(int argc, char **argv)
 			out = argv[++i];
 		else if (!strcmp(argv[i], "--probation") && i + 1 < argc)
 			o.probation = (uint32_t)strtoul(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--pad") && i + 1 < argc)
+			o.pad = strtod(argv[++i], NULL);
 		else if (!strcmp(argv[i], "--artime"))
 			o.artime = 1;
 		else if (!strcmp(argv[i], "--streaming"))
@@ -436,6 +454,14 @@ replay_nab(int argc, char **argv)
 		    i + 1 < argc) {
 			o.expand_headroom = strtod(argv[++i], NULL);
 			o.have_ehr = 1;
+		} else if (!strcmp(argv[i], "--expand-after") &&
+		    i + 1 < argc) {
+			o.expand_after = (uint32_t)strtoul(argv[++i], NULL, 10);
+			o.have_ea = 1;
+		} else if (!strcmp(argv[i], "--record-margin") &&
+		    i + 1 < argc) {
+			o.record_margin = strtod(argv[++i], NULL);
+			o.have_rm = 1;
 		} else if (argv[i][0] != '-' && !dir)
 			dir = argv[i];
 		else
@@ -470,6 +496,7 @@ replay_nab(int argc, char **argv)
 			}
 			replaced += st.replaced;
 			expansions += st.expansions;
+			records += st.records;
 			if (st.cats_hwm > maxcats)
 				maxcats = st.cats_hwm;
 			if (write_results(out, detname, fi, n))
@@ -481,9 +508,10 @@ replay_nab(int argc, char **argv)
 	if (!pub)
 		printf("nab: %u series, %zu scored rows, %u windows; "
 		       "categories max %u, replaced %llu, "
-		       "range expansions %llu\n",
+		       "range expansions %llu, records %llu\n",
 		    nfiles, npool, nwins, maxcats, (unsigned long long)replaced,
-		    (unsigned long long)expansions);
+		    (unsigned long long)expansions,
+		    (unsigned long long)records);
 	nab_sort_rows(pool, npool);
 	for (int p = 0; p < NAB_NPROFILES; p++) {
 		double thr, raw;
