@@ -166,7 +166,9 @@ on_job_result(void *ctx, const struct ssh_result *r)
 		if (a2c_last_us > a2c_max_us)
 			a2c_max_us = a2c_last_us;
 		vlog(VLOG_INFO, "job %d: migrate command written %u us after "
-		    "the alarm", k, a2c_last_us);
+		    "the alarm (%u us to the SSH call, %u us to the socket)", k,
+		    a2c_last_us, (unsigned)((p->exec_ns - job_alarm_ns[k]) /
+		    1000), (unsigned)r->written_us);
 	}
 	if (!job_live[k])
 		return;
