@@ -9,14 +9,18 @@
  * pool:
  *     u32 owner slot | u32 record bytes | u32 hash[ntok] | u16 len[ntok]
  *     | text of the literal tokens, back to back
- * A "<*>" token has hash 0 and length 0 (real hashes are never 0).  Merging
- * only turns tokens into "<*>", so a record shrinks in place; eviction
- * leaves a hole.  When the pool end is reached the records are slid down
- * (compaction, one linear walk: each record names its owner).  Tree nodes
- * live in node[], found by (parent, key) through the open-addressing index
- * nidx[] (linear probing, backward-shift deletion).  Node keys are 64-bit
- * token hashes without the text: a collision (2^-64 per pair) can only put
- * two words in one leaf, where templates are compared byte for byte.
+ * A "<*>" token has hash 0 and length 0 (real hashes are never 0).  A line
+ * is compared with a template by token lengths, then bytes, read 8 at a
+ * time (the pool keeps 8 spare bytes at its end, and the line buffer 8
+ * zeros after the line); a line's tokens are hashed only where the tree
+ * needs a key, or when they become a template.  Merging only turns tokens
+ * into "<*>", so a record shrinks in place; eviction leaves a hole.  When
+ * the pool end is reached the records are slid down (compaction, one
+ * linear walk: each record names its owner).  Tree nodes live in node[],
+ * found by (parent, key) through the open-addressing index nidx[] (linear
+ * probing, backward-shift deletion).  Node keys are 64-bit token hashes
+ * without the text: a collision (2^-64 per pair) can only put two words in
+ * one leaf, where templates are compared byte for byte.
  */
 #include "drain.h"
 
@@ -35,7 +39,8 @@
 #define CLS_DIGIT 2u
 
 #define SNAP_MAGIC "VGDRAIN"
-#define SNAP_VERSION 1u
+/* 2: the masking tables and the pool's spare bytes changed the layout. */
+#define SNAP_VERSION 2u
 
 #if VIGIL_DRAIN_MAX_NODES > 524288
 #error "VIGIL_DRAIN_MAX_NODES above 524288 needs a larger node index"
@@ -43,7 +48,7 @@
 
 /* A token of the line being mined. */
 struct tok {
-	uint64_t h;   /* 0 for a masked "<*>" */
+	uint64_t h;   /* 0 for a masked "<*>"; only for the key tokens */
 	uint16_t off; /* in the (masked) line */
 	uint16_t len;
 	uint8_t digit;
@@ -78,6 +83,37 @@ st16(unsigned char *p, uint32_t v)
 	memcpy(p, &x, 2);
 }
 
+/* Eight bytes, the first one lowest (as on the little-endian machines
+ * vigil runs on; swapped elsewhere so that the values agree). */
+static uint64_t
+ld64(const unsigned char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	return v;
+}
+
+/* The first n (< 8) bytes of an ld64 value. */
+static uint64_t
+first(uint64_t v, size_t n)
+{
+	return v & ((1ull << (8 * n)) - 1);
+}
+
+/* a[0..n) == b[0..n), eight bytes at a time: both may be read up to seven
+ * bytes past n (the line buffer and the pool have that slack). */
+static int
+same_bytes(const unsigned char *a, const unsigned char *b, size_t n)
+{
+	for (; n >= 8; a += 8, b += 8, n -= 8)
+		if (ld64(a) != ld64(b))
+			return 0;
+	return n == 0 || first(ld64(a) ^ ld64(b), n) == 0;
+}
+
 static uint32_t
 rec_size(uint32_t ntok, uint32_t nbytes)
 {
@@ -85,24 +121,20 @@ rec_size(uint32_t ntok, uint32_t nbytes)
 }
 
 /* Token hash: 8 bytes at a time, then a final avalanche.  Never 0 in its
- * low 32 bits, since 0 means "<*>". */
+ * low 32 bits, since 0 means "<*>".  p may be read up to seven bytes past
+ * n. */
 static uint64_t
 hash_tok(const uint8_t *p, size_t n)
 {
-	uint64_t h = 0x9e3779b97f4a7c15ull * (n + 1), w;
+	uint64_t h = 0x9e3779b97f4a7c15ull * (n + 1);
 	while (n >= 8) {
-		memcpy(&w, p, 8);
-		h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+		h = (h ^ ld64(p)) * 0xbf58476d1ce4e5b9ull;
 		h ^= h >> 31;
 		p += 8;
 		n -= 8;
 	}
-	if (n) {
-		w = 0;
-		for (size_t i = 0; i < n; i++)
-			w |= (uint64_t)p[i] << (8 * i);
-		h = (h ^ w) * 0x94d049bb133111ebull;
-	}
+	if (n)
+		h = (h ^ first(ld64(p), n)) * 0x94d049bb133111ebull;
 	h ^= h >> 29;
 	h *= 0xbf58476d1ce4e5b9ull;
 	h ^= h >> 32;
@@ -412,48 +444,68 @@ is_wild(const uint8_t *s, size_t n)
 	return n == 3 && s[0] == '<' && s[1] == '*' && s[2] == '>';
 }
 
-static void
-set_tok(struct tok *t, const uint8_t *s, size_t b, size_t e, unsigned cls)
+/* Token s[b..e).  Its hash and whether it has a digit matter only for the
+ * tree's key tokens (key); templates compare lengths and bytes. */
+static inline void
+set_tok(const struct drain *d, struct tok *t, const uint8_t *s, size_t b,
+    size_t e, int key)
 {
 	t->off = (uint16_t)b;
 	t->len = (uint16_t)(e - b);
-	t->digit = (cls & CLS_DIGIT) != 0;
 	t->wild = (uint8_t)is_wild(s + b, e - b);
-	t->h = t->wild ? 0 : hash_tok(s + b, e - b);
+	t->digit = 0;
+	t->h = 0;
+	if (key) {
+		for (size_t i = b; i < e; i++)
+			t->digit |= (d->cls[s[i]] & CLS_DIGIT) != 0;
+		if (!t->wild)
+			t->h = hash_tok(s + b, e - b);
+	}
 }
 
-/* Split s[0..n) at delimiters.  The last slot takes the rest of the line
- * when there are more tokens than slots. */
+/* A delimiter byte, or -1 if there is none. */
+static int
+a_delim(const struct drain *d)
+{
+	for (unsigned w = 0; w < 32; w++)
+		if (d->cfg.delim[w])
+			return (int)(8 * w +
+			    (unsigned)__builtin_ctz(d->cfg.delim[w]));
+	return -1;
+}
+
+/* Split s[0..n) at delimiters; s[n] is a delimiter (a sentinel).  The
+ * last slot takes the rest of the line when there are more tokens than
+ * slots. */
 static unsigned
 tokenize(struct drain *d, const uint8_t *s, size_t n, struct tok *t)
 {
 	const uint8_t *cls = d->cls;
+	unsigned k = 0, keys = d->cfg.depth - 3u;
 	size_t i = 0;
-	unsigned k = 0;
 	for (;;) {
 		while (i < n && (cls[s[i]] & CLS_DELIM))
 			i++;
 		if (i >= n)
 			break;
 		size_t b = i;
-		unsigned acc = 0;
 		if (k == VIGIL_DRAIN_MAX_TOKENS - 1) {
 			size_t e = n;
 			while (e > b && (cls[s[e - 1]] & CLS_DELIM))
 				e--;
 			for (; i < e; i++)
-				acc |= cls[s[i]];
-			if (acc & CLS_DELIM)
-				d->st.token_overflow++;
-			set_tok(&t[k++], s, b, e, acc);
-			break;
+				if (cls[s[i]] & CLS_DELIM) {
+					d->st.token_overflow++;
+					break;
+				}
+			set_tok(d, &t[k], s, b, e, k < keys);
+			return k + 1;
 		}
-		unsigned c;
-		while (i < n && !((c = cls[s[i]]) & CLS_DELIM)) {
-			acc |= c;
-			i++;
-		}
-		set_tok(&t[k++], s, b, i, acc);
+		while (!(cls[s[++i]] & CLS_DELIM))
+			;
+		set_tok(d, &t[k], s, b, i, k < keys);
+		k++;
+		i++; /* s[i] is a delimiter */
 	}
 	return k;
 }
@@ -700,15 +752,14 @@ compare(const struct drain *d, uint32_t x, const uint8_t *s,
 	unsigned same = 0, df = 0, pr = 0;
 	uint32_t toff = 0;
 	for (unsigned i = 0; i < ntok; i++) {
-		uint32_t th = ld32(hs + 4 * i);
-		if (th == 0) {
+		/* Length 0 is "<*>", and so is hash 0 (check_state). */
+		uint32_t tl = ld16(ls + 2 * i);
+		if (tl == 0) {
 			pr++;
 			same += t[i].wild & d->cfg.wild_sim;
 			continue;
 		}
-		uint32_t tl = ld16(ls + 2 * i);
-		if (th == (uint32_t)t[i].h && tl == t[i].len &&
-		    memcmp(tx + toff, s + t[i].off, tl) == 0) {
+		if (tl == t[i].len && same_bytes(tx + toff, s + t[i].off, tl)) {
 			same++;
 		} else if (++df > maxdiff) {
 			*diff = df;
@@ -731,11 +782,10 @@ merge(struct drain *d, uint32_t x, const uint8_t *s, const struct tok *t,
 	unsigned char *ls = hs + 4 * ntok, *tx = ls + 2 * ntok;
 	uint32_t r = 0, w = 0, old = rec_size(ntok, tp->nbytes);
 	for (unsigned i = 0; i < ntok; i++) {
-		uint32_t th = ld32(hs + 4 * i), tl = ld16(ls + 2 * i);
-		if (th == 0)
+		uint32_t tl = ld16(ls + 2 * i);
+		if (tl == 0)
 			continue;
-		if (th == (uint32_t)t[i].h && tl == t[i].len &&
-		    memcmp(tx + r, s + t[i].off, tl) == 0) {
+		if (tl == t[i].len && memcmp(tx + r, s + t[i].off, tl) == 0) {
 			if (w != r)
 				memmove(tx + w, tx + r, tl);
 			w += tl;
@@ -818,11 +868,12 @@ create(struct drain *d, const uint8_t *s, const struct tok *t, unsigned ntok,
 	st32(rec + 4, need);
 	uint32_t w = 0;
 	for (unsigned i = 0; i < ntok; i++) {
-		st32(hs + 4 * i, (uint32_t)t[i].h);
 		if (t[i].wild) {
+			st32(hs + 4 * i, 0);
 			st16(ls + 2 * i, 0);
 			continue;
 		}
+		st32(hs + 4 * i, (uint32_t)hash_tok(s + t[i].off, t[i].len));
 		st16(ls + 2 * i, t[i].len);
 		memcpy(tx + w, s + t[i].off, t[i].len);
 		w += t[i].len;
@@ -856,9 +907,10 @@ create(struct drain *d, const uint8_t *s, const struct tok *t, unsigned ntok,
 int
 drain_add(struct drain *d, const char *line, size_t len)
 {
-	uint8_t buf[VIGIL_DRAIN_MAX_LINE];
+	/* The line, a delimiter, and eight zeros for reads eight bytes wide. */
+	uint8_t buf[VIGIL_DRAIN_MAX_LINE + 9];
 	struct tok t[VIGIL_DRAIN_MAX_TOKENS];
-	const uint8_t *s = (const uint8_t *)line;
+	const uint8_t *s = buf;
 	size_t n = len;
 
 	if (!line && len)
@@ -870,14 +922,23 @@ drain_add(struct drain *d, const char *line, size_t len)
 	}
 	if (d->cfg.mask.n && n) {
 		struct mask_result mr;
-		mask_apply(&d->cfg.mask, s, n, buf, sizeof(buf), &mr);
+		mask_apply(&d->cfg.mask, (const uint8_t *)line, n, buf,
+		    VIGIL_DRAIN_MAX_LINE, &mr);
 		if (mr.truncated)
 			d->st.mask_truncated++;
 		d->st.masked += mr.masked;
-		s = buf;
 		n = mr.len;
+	} else if (n) {
+		memcpy(buf, line, n);
 	}
-	unsigned ntok = tokenize(d, s, n, t);
+	int delim = a_delim(d);
+	buf[n] = (uint8_t)delim;
+	memset(buf + n + 1, 0, 8);
+	unsigned ntok = 0;
+	if (delim >= 0)
+		ntok = tokenize(d, s, n, t);
+	else if (n) /* no delimiters: the line is one token */
+		set_tok(d, &t[ntok++], s, 0, n, 1);
 	if (ntok > d->st.tokens_hwm)
 		d->st.tokens_hwm = ntok;
 	uint32_t leaf = find_leaf(d, t, ntok);

@@ -158,7 +158,9 @@ struct drain {
 	struct drain_tpl tpl[VIGIL_DRAIN_MAX_TEMPLATES];
 	struct drain_node node[VIGIL_DRAIN_MAX_NODES];
 	uint32_t nidx[DRAIN_NODE_HASH_]; /* node index + 1, 0 empty */
-	_Alignas(8) unsigned char pool[VIGIL_DRAIN_POOL_BYTES];
+	/* Token records; 8 spare bytes at the end so that the last token's
+	 * text can be read 8 bytes at a time. */
+	_Alignas(8) unsigned char pool[VIGIL_DRAIN_POOL_BYTES + 8];
 };
 
 /* Defaults (see above). */

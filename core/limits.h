@@ -210,14 +210,15 @@
 #endif
 
 /* Longest line the miner looks at, in bytes, before and after masking.
- * Longer input is cut to this length (counted).  Costs two buffers of this
+ * Longer input is cut to this length (counted).  Costs a buffer of this
  * size on the stack of drain_add. */
 #ifndef VIGIL_DRAIN_MAX_LINE
 #define VIGIL_DRAIN_MAX_LINE 4096
 #endif
 
 /* Token storage: one pool of bytes holding every template's token hashes,
- * lengths and text (8 + 6 bytes per token + the text, rounded to 8).
+ * lengths and text (8 + 6 bytes per token + the text, rounded to 8; plus 8
+ * spare bytes at the end).
  * Loghub's templates average under 200 bytes, so 1 MiB holds the template
  * table about 1.3 times over.  When it is full the pool is compacted, and
  * if that is not enough the least recently used templates are evicted
@@ -242,8 +243,9 @@
 #endif
 
 /* Masking rules per configuration, and the longest literal (pre=, post=,
- * after=) in one rule.  Each rule costs 3 * VIGIL_MASK_MAX_LIT + 12 bytes
- * in the configuration.  More rules or longer literals are refused with
+ * after=, with=) in one rule.  Each rule costs 4 * VIGIL_MASK_MAX_LIT + 18
+ * bytes in the configuration, which also holds about 2 KiB of tables
+ * derived from the rules.  More rules or longer literals are refused with
  * the line number. */
 #ifndef VIGIL_MASK_MAX_RULES
 #define VIGIL_MASK_MAX_RULES 16

@@ -9,6 +9,7 @@
  */
 #include "mask.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "err.h"
@@ -350,7 +351,8 @@ scan_body(const struct mask_rule *r, const uint8_t *s, size_t n)
 }
 
 /* Length of rule r's match at in[i], given the o bytes already written to
- * out, or 0. */
+ * out, or 0.  The boundary before the match is not checked here: the
+ * caller has already dropped the rules that the last byte written binds. */
 static size_t
 try_rule(const struct mask_rule *r, const uint8_t *in, size_t n, size_t i,
     const uint8_t *out, size_t o)
@@ -362,8 +364,6 @@ try_rule(const struct mask_rule *r, const uint8_t *in, size_t n, size_t i,
 		        r->after_len))
 			return 0;
 	}
-	if (o > 0 && binds(r->bound, out[o - 1]))
-		return 0;
 	if (r->pre_len) {
 		if (lit_at(r->pre, r->pre_len, in + p, n - p))
 			p += r->pre_len;
@@ -384,62 +384,112 @@ try_rule(const struct mask_rule *r, const uint8_t *in, size_t n, size_t i,
 	return p - i;
 }
 
-/* Cheap reasons why rule r cannot match at in[i]: the scanners' first
- * steps, shared across rules through the digit and hex run lengths at i
- * (computed once per position).  Only for rules whose match begins with
- * their body (no pre=). */
-struct runs {
-	size_t d, x;
-};
+/* Separators a quick test knows (the byte after a word), as q_sep's
+ * index. */
+static const uint8_t sep_ix[256] = {[' '] = 1, ['.'] = 2, [':'] = 3, ['-'] = 4};
 
-static int
-cannot(const struct mask_rule *r, const uint8_t *in, size_t n, size_t i,
-    const struct runs *R)
+/* The candidates that pass their quick test at in[i], the start of a word
+ * of L alphanumeric bytes that all share the classes A (L == 0: in[i] is
+ * not alphanumeric, and only a signed number can be ruled out). */
+static uint32_t
+quick(const struct mask_set *m, const uint8_t *in, size_t n, size_t i,
+    size_t L, unsigned A)
 {
-	size_t e;
-	if (r->pre_len)
-		return 0;
-	switch (r->kind) {
-	case MASK_NUM:
-		return !R->d && !((r->flags & MASK_F_SIGN) && i + 1 < n &&
-		                    (in[i] == '-' || in[i] == '+') &&
-		                    is_digit(in[i + 1]));
-	case MASK_IPV4:
-		e = i + R->d;
-		return !R->d || e >= n || in[e] != '.';
-	case MASK_TIME:
-		return R->d < 2 || i + 2 >= n || in[i + 2] != ':';
-	case MASK_UUID:
-		return R->x != 8 || i + 8 >= n || in[i + 8] != '-';
-	case MASK_HEX:
-		return in[i] != '0' || i + 2 >= n || (in[i + 1] | 32u) != 'x';
-	case MASK_COLONHEX:
-		e = i + run_of(r->cls, in + i, n - i, 0);
-		return e - i < 2 || e + 1 >= n || in[e] != ':';
-	case MASK_HEXSEQ:
-		return R->x < r->min;
-	default:
-		return 0;
-	}
+	size_t e = i + L, l = L < MASK_QLEN ? L : MASK_QLEN - 1;
+	uint32_t sep = 0, fill;
+	if (L == 0) /* a signed number needs a digit after its sign */
+		return i + 1 < n && is_digit(in[i + 1]) ? ~0u : ~m->q_sign;
+	if (e + 1 < n)
+		sep = m->q_sep[sep_ix[in[e]]] & m->q_next[ctab[in[e + 1]] & 63u];
+	fill = m->q_fill[A & 63u];
+	return m->q_any | (fill & m->q_len[l] & (~m->q_short[l] | sep)) |
+	    (~fill & m->q_part[l]);
 }
 
-/* Try the candidate rules at in[i] in order; the match length (0: none)
- * and the rule in *k.  Kept out of line so mask_apply's copy loop keeps
- * its few variables in registers. */
-static size_t __attribute__((noinline))
-attempt(const struct mask_set *m, const uint8_t *in, size_t n, size_t i,
-    const uint8_t *out, size_t o, uint32_t cand, unsigned *k)
+/* The rules that cannot begin after byte c, by their boundary. */
+static uint32_t
+bound_by(const struct mask_set *m, unsigned c)
 {
-	struct runs R;
-	R.d = run_of(MASK_C_DIGIT, in + i, n - i, 0);
-	R.x = run_of(MASK_C_XDIGIT, in + i, n - i, 0);
-	while (cand) {
+	if (is_alnum(c))
+		return m->bound_alnum | m->bound_word;
+	return c == '_' ? m->bound_word : 0;
+}
+
+/* Where mask_apply writes.  The bytes that stay as they are, in[from..i),
+ * are copied in one piece when a match or the end is reached, or before a
+ * rule with after= reads out. */
+struct sink {
+	const struct mask_set *m;
+	uint8_t *out;
+	size_t cap, o, from;
+	uint32_t masked, bound;
+	int ok; /* 0 once out is full: the output is cut */
+};
+
+/* Append p[0..len) to the sink.  If it does not fit, a cut text fills out
+ * to cap and an uncut one writes nothing; the sink is then full.  A piece
+ * cut this way ends where a byte-by-byte copy would have stopped: nothing
+ * was matched after that point, since each match copies first. */
+static int
+put(struct sink *s, const void *p, size_t len, int cut)
+{
+	size_t room = s->cap - s->o;
+	if (len > room) {
+		if (cut && room) {
+			memcpy(s->out + s->o, p, room);
+			s->o = s->cap;
+		}
+		return s->ok = 0;
+	}
+	if (len)
+		memcpy(s->out + s->o, p, len);
+	s->o += len;
+	return 1;
+}
+
+/* Write the bytes before a match at in[i] and rule r's replacement. */
+static void
+emit(struct sink *s, const uint8_t *in, size_t i, const struct mask_rule *r)
+{
+	size_t span = i - s->from;
+	if (!r->with_set && s->cap - s->o >= span + 3) {
+		/* The usual case, without the general copies. */
+		uint8_t *w = s->out + s->o;
+		memcpy(w, in + s->from, span);
+		w[span] = '<';
+		w[span + 1] = '*';
+		w[span + 2] = '>';
+		s->o += span + 3;
+	} else if (!put(s, in + s->from, span, 1) ||
+	    !put(s, r->with_set ? r->with : "<*>",
+	        r->with_set ? r->with_len : 3, 0)) {
+		return;
+	}
+	s->masked++;
+	if (!r->with_set)
+		s->bound = 0; /* '>' binds nothing */
+	else if (r->with_len)
+		s->bound = bound_by(s->m,
+		    (unsigned char)r->with[r->with_len - 1]);
+}
+
+/* Try the candidate rules at in[i] in order (a rule with after= reads the
+ * output, so the sink is brought up to date first); the rules in word
+ * match the L bytes of the word at i.  Returns the match length and its
+ * rule in *k, or 0 for none (or when out is full: s->ok). */
+static size_t
+match_at(const struct mask_set *m, const uint8_t *in, size_t n, size_t i,
+    size_t L, uint32_t word, uint32_t cand, struct sink *s, unsigned *k)
+{
+	if ((cand & m->after) && put(s, in + s->from, i - s->from, 1))
+		s->from = i;
+	while (cand && s->ok) {
 		/* Lowest bit first: rules are tried in their order. */
 		unsigned b = (unsigned)__builtin_ctz(cand);
+		size_t len = ((word >> b) & 1u)
+		    ? L
+		    : try_rule(&m->rule[b], in, n, i, s->out, s->o);
 		cand &= cand - 1;
-		if (cannot(&m->rule[b], in, n, i, &R))
-			continue;
-		size_t len = try_rule(&m->rule[b], in, n, i, out, o);
 		if (len) {
 			*k = b;
 			return len;
@@ -448,54 +498,79 @@ attempt(const struct mask_set *m, const uint8_t *in, size_t n, size_t i,
 	return 0;
 }
 
+/* Everything at in[i], where the candidate rules may begin (s->bound: the
+ * rules bound by the byte before): find the match, if any, and write it.
+ * Returns where the scan goes on, with s->bound for the byte before. */
+static size_t __attribute__((noinline))
+step(const struct mask_set *m, const uint8_t *in, size_t n, size_t i,
+    uint32_t cand, struct sink *s)
+{
+	unsigned c = in[i], A = ctab[c], b, k = 0;
+	uint32_t word = 0, next = c == '_' ? m->bound_word : 0;
+	size_t e = i + 1, len; /* e: end of the word at i */
+	if ((A >> MASK_C_ALNUM) & 1u) {
+		/* The classes all the word's bytes share, for quick. */
+		while (e < n && ((b = ctab[in[e]]) >> MASK_C_ALNUM) & 1u) {
+			A &= b;
+			e++;
+		}
+		/* These rules match exactly the word, or nothing when a word
+		 * boundary meets '_'. */
+		word = m->q_word & m->q_fill[A & 63u];
+		if (e < n && in[e] == '_')
+			word &= ~m->bound_word;
+		next = m->bound_alnum | m->bound_word;
+	}
+	cand &= quick(m, in, n, i, (A >> MASK_C_ALNUM) & 1u ? e - i : 0, A);
+	if (cand & -cand & word) {
+		len = e - i;
+		k = (unsigned)__builtin_ctz(cand);
+	} else {
+		len = cand ? match_at(m, in, n, i, e - i, word, cand, s, &k) : 0;
+	}
+	if (len) {
+		emit(s, in, i, &m->rule[k]);
+		s->from = i + len;
+		return i + len;
+	}
+	s->bound = next;
+	return m->inword ? i + 1 : e;
+}
+
+/* One left-to-right scan.  Inside a word only the rules in inword can
+ * begin (the others are bound to its edges); when there are none the scan
+ * skips to the word's end. */
 void
 mask_apply(const struct mask_set *m, const uint8_t *in, size_t n,
     uint8_t *out, size_t cap, struct mask_result *r)
 {
-	const uint32_t *start = m->start;
-	const uint32_t bound = m->bound_alnum | m->bound_word;
-	size_t i = 0, o = 0;
-	uint32_t masked = 0;
-	int truncated = 0;
+	struct sink s = {m, out, cap, 0, 0, 0, 0, 1};
+	uint32_t bound = 0; /* rules bound by the last byte written */
+	size_t i = 0;
 	while (i < n) {
 		unsigned c = in[i];
-		uint32_t cand = start[c];
-		/* Inside a word, rules bound to word edges cannot start. */
-		if (cand & bound && o > 0) {
-			unsigned prev = out[o - 1];
-			if (is_alnum(prev))
-				cand &= ~bound;
-			else if (prev == '_')
-				cand &= ~m->bound_word;
-		}
+		uint32_t cand = m->start[c] & ~bound;
 		if (cand) {
-			unsigned k = 0;
-			size_t len = attempt(m, in, n, i, out, o, cand, &k);
-			if (len) {
-				const struct mask_rule *mr = &m->rule[k];
-				const char *w = mr->with_set ? mr->with : "<*>";
-				size_t wl = mr->with_set ? mr->with_len : 3;
-				if (cap - o < wl) {
-					truncated = 1;
-					break;
-				}
-				memcpy(out + o, w, wl);
-				o += wl;
-				i += len;
-				masked++;
-				continue;
-			}
+			s.bound = bound;
+			i = step(m, in, n, i, cand, &s);
+			if (!s.ok)
+				break;
+			bound = s.bound;
+		} else if (!is_alnum(c)) {
+			bound = c == '_' ? m->bound_word : 0;
+			i++;
+		} else {
+			bound = m->bound_alnum | m->bound_word;
+			i++;
+			while (!m->inword && i < n && is_alnum(in[i]))
+				i++;
 		}
-		if (o >= cap) {
-			truncated = 1;
-			break;
-		}
-		out[o++] = (uint8_t)c;
-		i++;
 	}
-	r->len = o;
-	r->masked = masked;
-	r->truncated = truncated;
+	if (s.ok)
+		put(&s, in + s.from, n - s.from, 1);
+	r->len = s.o;
+	r->masked = s.masked;
+	r->truncated = !s.ok;
 }
 
 /* ---- start table ---------------------------------------------------------- */
@@ -574,11 +649,141 @@ add_body(uint32_t *start, uint32_t bit, const struct mask_rule *r)
 	}
 }
 
+/* ---- quick tests -----------------------------------------------------------
+ * Rule r may match at the start of a word (a run of L bytes of [A-Za-z0-9]
+ * sharing the classes A) only if the first run of its body, of class cls,
+ * is lo..hi long (hi 0: unbounded) and, when shorter than full, followed
+ * by the separator sep and a byte of class next (full NEVER: always).  If
+ * A holds cls the run is the whole word; otherwise it stops at a byte of
+ * the word, which is no separator, after at most L - 1 bytes: possible
+ * only if no separator is needed and the run need not fill the word
+ * (whole: the match ends with the run and a boundary follows).  The tables
+ * hold these answers as rule sets, by A, by L (longer words get the last
+ * entry, which rules out less), and by the two bytes after the word. */
+
+#define NEVER UINT16_MAX
+
+struct quick {
+	uint8_t cls, whole, sep, next;
+	uint16_t lo, hi, full;
+};
+
+/* The quick test of rule r: only for bodies that start at the position
+ * (no pre=) with a run of a class within [A-Za-z0-9]; the other scanners
+ * fail on their first byte or reach past the word.  Every separator is
+ * not alphanumeric. */
+static int
+quick_of(const struct mask_rule *r, struct quick *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->whole = r->bound != MASK_BOUND_NONE && !r->post_len;
+	q->lo = 1;
+	if (r->pre_len)
+		return 0;
+	switch (r->kind) {
+	case MASK_NUM:
+		q->cls = MASK_C_DIGIT;
+		return 1;
+	case MASK_RUN:
+		q->cls = r->cls;
+		q->lo = r->min > 1 ? r->min : 1;
+		/* A run cut at max ends inside the word. */
+		q->hi = q->whole ? r->max : 0;
+		return r->cls <= MASK_C_ALNUM;
+	case MASK_IPV4:
+		q->cls = MASK_C_DIGIT;
+		q->hi = (r->flags & MASK_F_OCTET) ? 3 : 0;
+		q->sep = '.';
+		q->next = MASK_C_DIGIT;
+		q->full = NEVER;
+		return 1;
+	case MASK_COLONHEX:
+		q->cls = r->cls;
+		q->lo = 2;
+		if (r->min > 1) { /* a second group is needed */
+			q->sep = ':';
+			q->next = r->cls;
+			q->full = NEVER;
+		}
+		return 1;
+	case MASK_HEXSEQ: {
+		uint32_t all = (uint32_t)r->min * r->count;
+		q->cls = r->cls;
+		q->lo = r->min;
+		q->sep = ' ';
+		q->next = r->cls;
+		q->full = (uint16_t)(all < NEVER ? all : NEVER - 1);
+		return 1;
+	}
+	case MASK_HEX: /* "0x" and a digit: three bytes of the word */
+		q->cls = MASK_C_ALNUM;
+		q->lo = 3;
+		return 1;
+	case MASK_TIME:
+		q->cls = MASK_C_DIGIT;
+		q->lo = q->hi = 2;
+		q->sep = ':';
+		q->next = MASK_C_DIGIT;
+		q->full = NEVER;
+		return 1;
+	case MASK_UUID:
+		q->cls = MASK_C_XDIGIT;
+		q->lo = q->hi = 8;
+		q->sep = '-';
+		q->next = MASK_C_XDIGIT;
+		q->full = NEVER;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void
+add_quick(struct mask_set *m, uint32_t bit, const struct mask_rule *r)
+{
+	struct quick q;
+	if (r->kind == MASK_NUM && (r->flags & MASK_F_SIGN) && !r->pre_len)
+		m->q_sign |= bit;
+	if (!quick_of(r, &q)) {
+		m->q_any |= bit;
+		return;
+	}
+	/* A number filling the word is the match (the word ends at a byte
+	 * that is not a digit, which can only break a word boundary). */
+	if (r->kind == MASK_NUM && !r->post_len && !r->after_len)
+		m->q_word |= bit;
+	for (unsigned a = 0; a < 64; a++) {
+		if ((a >> q.cls) & 1u)
+			m->q_fill[a] |= bit;
+		if (q.sep && ((a >> q.next) & 1u))
+			m->q_next[a] |= bit;
+	}
+	if (q.sep)
+		m->q_sep[sep_ix[q.sep]] |= bit;
+	for (unsigned l = 1; l < MASK_QLEN - 1; l++) {
+		if (l >= q.lo && (!q.hi || l <= q.hi))
+			m->q_len[l] |= bit;
+		if (l < q.full)
+			m->q_short[l] |= bit;
+		if (!q.whole && l - 1 >= q.lo && l - 1 >= q.full)
+			m->q_part[l] |= bit;
+	}
+	/* Any longer word: rule out only what holds for every length. */
+	if (!q.hi || q.hi >= MASK_QLEN - 1)
+		m->q_len[MASK_QLEN - 1] |= bit;
+	if (q.full == NEVER)
+		m->q_short[MASK_QLEN - 1] |= bit;
+	if (!q.whole && q.full != NEVER)
+		m->q_part[MASK_QLEN - 1] |= bit;
+}
+
+/* ---- compile -------------------------------------------------------------- */
+
 void
 mask_compile(struct mask_set *m)
 {
-	memset(m->start, 0, sizeof(m->start));
-	m->bound_alnum = m->bound_word = 0;
+	/* Everything after the rules is derived. */
+	memset(m->start, 0, sizeof(*m) - offsetof(struct mask_set, start));
 	for (uint32_t k = 0; k < m->n && k < VIGIL_MASK_MAX_RULES; k++) {
 		const struct mask_rule *r = &m->rule[k];
 		uint32_t bit = 1u << k;
@@ -586,11 +791,18 @@ mask_compile(struct mask_set *m)
 			m->bound_alnum |= bit;
 		else if (r->bound == MASK_BOUND_WORD)
 			m->bound_word |= bit;
+		if (r->after_len)
+			m->after |= bit;
 		if (r->pre_len)
 			add_byte(m->start, bit, (unsigned char)r->pre[0]);
 		if (!r->pre_len || (r->flags & MASK_F_OPTPRE))
 			add_body(m->start, bit, r);
+		add_quick(m, bit, r);
 	}
+	for (unsigned c = 0; c < 256; c++)
+		if (is_alnum(c))
+			m->inword |= m->start[c] &
+			    ~(m->bound_alnum | m->bound_word);
 }
 
 void

@@ -146,14 +146,33 @@ struct mask_rule {
 	char with[VIGIL_MASK_MAX_LIT];
 };
 
-/* An ordered rule set plus what mask_compile derives from it: for each
- * byte, the rules that can begin there (bit i = rule i), and the rules
- * bound to alnum / word edges. */
+/* Word lengths the quick tests tell apart; longer words share the last
+ * entry, which rules out less.  Costs 12 bytes per length in a rule set. */
+#define MASK_QLEN 32
+
+/* An ordered rule set, and what mask_compile derives from it (about 2 KiB
+ * of tables, rebuilt by mask_check, never trusted from a snapshot).  Each
+ * uint32_t below is a set of rules: bit i is rule i.  The quick tests are
+ * necessary conditions for a rule to match where a word of [A-Za-z0-9]
+ * begins, from how the rule's body begins (a run of one class, perhaps
+ * followed by a separator); core/mask.c explains them. */
 struct mask_set {
 	uint32_t n;
 	struct mask_rule rule[VIGIL_MASK_MAX_RULES];
-	uint32_t start[256];
-	uint32_t bound_alnum, bound_word;
+	uint32_t start[256];  /* by byte: the rules that can begin with it */
+	uint32_t bound_alnum; /* bound=alnum */
+	uint32_t bound_word;  /* bound=word */
+	uint32_t after;       /* after= (they read the output) */
+	uint32_t inword;      /* can begin right after [A-Za-z0-9] */
+	uint32_t q_any;       /* have no quick test */
+	uint32_t q_word;      /* match exactly a word their run fills */
+	uint32_t q_sign;      /* numbers that may begin with a sign */
+	uint32_t q_fill[64];  /* by the classes all the word's bytes share */
+	uint32_t q_len[MASK_QLEN];   /* by word length */
+	uint32_t q_short[MASK_QLEN]; /* by word length */
+	uint32_t q_part[MASK_QLEN];  /* by word length */
+	uint32_t q_sep[5];    /* by the byte after the word */
+	uint32_t q_next[64];  /* by the classes of the byte after that */
 };
 
 /* What mask_apply reports besides its length. */
@@ -170,14 +189,14 @@ void mask_init(struct mask_set *m);
  * Returns 0, VIGIL_ENOSPC if m already holds VIGIL_MASK_MAX_RULES rules,
  * VIGIL_E2BIG if a literal is longer than VIGIL_MASK_MAX_LIT, or
  * VIGIL_ECONFIG for anything malformed (m is then unchanged).  Recompiles
- * the start table. */
+ * the derived tables. */
 int mask_add(struct mask_set *m, const char *s, size_t n);
 
 /* Check a set that came from outside (a snapshot): every field in range.
- * Rebuilds the start table.  Returns 0 or VIGIL_ECORRUPT. */
+ * Rebuilds the derived tables.  Returns 0 or VIGIL_ECORRUPT. */
 int mask_check(struct mask_set *m);
 
-/* Rebuild the start table from the rules. */
+/* Rebuild the derived tables from the rules. */
 void mask_compile(struct mask_set *m);
 
 /* Copy in[0..n) to out[0..cap), replacing every match with "<*>" (or the

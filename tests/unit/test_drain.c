@@ -120,6 +120,33 @@ TEST(drain_delimiters_are_configurable)
 	CHECK_STR(tpl(&d, a), "state up");
 }
 
+TEST(drain_without_delimiters_a_line_is_one_token)
+{
+	struct drain_cfg cfg;
+	drain_cfg_default(&cfg);
+	memset(cfg.delim, 0, sizeof(cfg.delim));
+	CHECK_EQ(drain_init(&d, &cfg), 0);
+	int a = add(&d, "link up");
+	CHECK_EQ(add(&d, "link up"), a);
+	CHECK(add(&d, "link dn") != a);
+	CHECK_STR(tpl(&d, a), "link up");
+}
+
+TEST(drain_tokens_of_equal_length_differ_by_bytes)
+{
+	init_with(&d, "sim 1\n");
+	int a = add(&d, "user alice in");
+	int b = add(&d, "user bobby in");
+	CHECK(a != b);
+	CHECK_STR(tpl(&d, a), "user alice in");
+	CHECK_STR(tpl(&d, b), "user bobby in");
+	/* Below the threshold they merge, the differing word first. */
+	init_with(&d, "sim 0.5\n");
+	a = add(&d, "user alice logged in");
+	CHECK_EQ(add(&d, "user bobby logged in"), a);
+	CHECK_STR(tpl(&d, a), "user <*> logged in");
+}
+
 TEST(drain_replayed_lines_never_add_templates)
 {
 	/* A line that is an instance of its template joins it even below the

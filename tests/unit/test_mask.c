@@ -72,6 +72,63 @@ TEST(mask_hex_ids_and_sequences)
 	    "id <*> 12 <*>");
 }
 
+TEST(mask_colonhex_min_one_takes_a_single_group)
+{
+	CHECK_STR(masked("colonhex min=1 bound=alnum", "id ab x"), "id <*> x");
+	CHECK_STR(masked("colonhex min=1 bound=alnum", "ab:cd: x"), "<*>: x");
+	CHECK_STR(masked("colonhex bound=alnum", "id ab x"), "id ab x");
+}
+
+TEST(mask_unbound_rules_match_inside_words)
+{
+	CHECK_STR(masked("ipv4", "x1.2.3.4y z"), "x<*>y z");
+	CHECK_STR(masked("colonhex", "mac=ab:cd:ef:01xyz"), "mac=<*>xyz");
+	CHECK_STR(masked("hexseq group=2 count=2", "zz0a1b2c"), "zz<*>");
+	CHECK_STR(masked("run class=digit min=2", "ab1c23d"), "ab1c<*>d");
+}
+
+TEST(mask_words_longer_than_the_quick_tables)
+{
+	char hex[2 * MASK_QLEN + 16], want[sizeof(hex)];
+	memset(hex, 'a', 2 * MASK_QLEN);
+	hex[2 * MASK_QLEN] = 0;
+	snprintf(want, sizeof(want), "%s", hex);
+	CHECK_STR(masked("run class=xdigit min=64 bound=alnum", hex), "<*>");
+	CHECK_STR(masked("run class=xdigit min=65 bound=alnum", hex), want);
+	CHECK_STR(masked("hexseq group=8 count=8 bound=alnum", hex), "<*>");
+	CHECK_STR(masked("hexseq group=8 count=9 bound=alnum", hex), want);
+	hex[2 * MASK_QLEN - 1] = 'g';
+	CHECK_STR(masked("run class=xdigit min=40", hex), "<*>g");
+	CHECK_STR(masked("run class=xdigit min=40 bound=alnum", hex), hex);
+}
+
+TEST(mask_cut_output_is_the_start_of_the_whole)
+{
+	static const char *const rules[] = {
+		"ipv4 port", "num sign bound=alnum", "paren pre=\" \" with=\"\"",
+		"quoted after=\"cmd \"", "num with=LONGER",
+	};
+	static const char line[] = "cmd \"x y\" at 10.0.0.1:22 (5 KB) -7 a1 9";
+	unsigned char whole[256], cut[256];
+	struct mask_result rw, rc;
+	mask_init(&m);
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		CHECK_EQ(mask_add(&m, rules[i], strlen(rules[i])), 0);
+	mask_apply(&m, (const unsigned char *)line, strlen(line), whole,
+	    sizeof(whole), &rw);
+	CHECK(!rw.truncated);
+	CHECK_MEM(whole, rw.len, "cmd <*> at <*> <*> aLONGER <*>");
+	for (size_t cap = 0; cap <= rw.len; cap++) {
+		memset(cut, 0xA5, sizeof(cut));
+		mask_apply(&m, (const unsigned char *)line, strlen(line), cut,
+		    cap, &rc);
+		CHECK_EQ(rc.truncated, cap < rw.len);
+		CHECK(rc.len <= cap);
+		CHECK(memcmp(cut, whole, rc.len) == 0);
+		CHECK_EQ(cut[cap], 0xA5);
+	}
+}
+
 TEST(mask_names_paths_times_sizes)
 {
 	CHECK_STR(masked("dotted min=3", "org.apache.Foo a.b x"), "<*> a.b x");
