@@ -323,7 +323,8 @@ choose_target(const struct policy *p, uint32_t src, uint64_t need,
 	for (uint32_t t = 0; t < p->nhosts; t++) {
 		const struct policy_host *ph = &p->h[t];
 		if (t == src || ph->health != HEALTH_HEALTHY || ph->quarantined ||
-		    now < ph->cool_until || !ph->have_free)
+		    now < ph->cool_until || now < ph->target_after ||
+		    !ph->have_free)
 			continue;
 		uint64_t held;
 		uint32_t in = in_count(p, t, skip_rec, &held);
@@ -487,7 +488,9 @@ quarantine(struct policy *p, uint64_t now)
 			        : ": quarantined, never a migration target");
 		} else if (!bad && ph->quarantined) {
 			ph->quarantined = 0;
-			ph->cool_until = now + p->cfg.cooldown_ms;
+			/* Only as a target: a host that turns bad again is
+			 * evacuated at once. */
+			ph->target_after = now + p->cfg.cooldown_ms;
 			ph->block_code = BLK_NONE;
 			decide(p, &b, POLICY_D_RELEASE, now, h, POLICY_NOHOST,
 			    POLICY_NOSLOT, 0, NULL);

@@ -142,7 +142,9 @@ struct policy_host {
 	uint64_t health_ms;
 	uint64_t free_kib, free_ms;
 	uint64_t landed_kib;  /* moved here since the last free reading */
-	uint64_t cool_until;  /* ms; 0 none */
+	uint64_t cool_until;  /* ms; 0 none: after a failed migration, no
+	                       * part in new ones until then */
+	uint64_t target_after; /* ms: out of quarantine, a target from then */
 	uint16_t out, in;     /* migrations in flight from / to it */
 	uint32_t last_refused;
 	uint8_t block_code;   /* last blocked reason logged (dedup) */

@@ -154,8 +154,20 @@ settle(struct predict *p, struct predict_host *h, int64_t t_ms, double e,
 	/* Held below: by more than a float's rounding, as scores are often
 	 * stored as float. */
 	double below = c->t_severe - PREDICT_BELOW;
-	double s = decayed(p, h, t_ms);
 	int from = h->state, to;
+
+	/* The clock went back (a sender's clock stepped, or a replay): what
+	 * was "later" is now, so nothing is held or kept from the future. */
+	if (h->last_ms != INT64_MIN && t_ms < h->last_ms) {
+		if (h->ev_ms != INT64_MIN && h->ev_ms > t_ms)
+			h->ev_ms = t_ms;
+		if (h->high_ms > t_ms)
+			h->high_ms = t_ms;
+		for (uint32_t i = 0; i < VIGIL_PREDICT_MAX_STRIKES; i++)
+			if (h->strike_ms[i] > t_ms)
+				h->strike_ms[i] = t_ms;
+	}
+	double s = decayed(p, h, t_ms);
 
 	if (s > 1)
 		s = 1;

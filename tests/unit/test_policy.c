@@ -610,3 +610,26 @@ TEST(policy_inputs_and_cfg_checked)
 	CHECK_STR(policy_mode_name(POLICY_MANUAL), "manual");
 	CHECK_STR(policy_kind_name(99), "unknown");
 }
+
+TEST(policy_released_host_turning_severe_is_evacuated_at_once)
+{
+	static const char *const one[] = {"vm1"};
+	static const uint64_t g1[] = {1};
+	struct policy_cfg c = cfg();
+	init(&c);
+	inv(0, one, g1, 1, 0);
+	policy_set_free(&p, 1, 16 * GIB, 0);
+	/* Host 0 is quarantined for a while, then released... */
+	policy_set_health(&p, 0, HEALTH_MODERATE, 0, 0);
+	CHECK_EQ(step(0), 0);
+	CHECK(p.h[0].quarantined);
+	policy_set_health(&p, 0, HEALTH_HEALTHY, 0, 1000);
+	CHECK_EQ(step(1000), 0);
+	CHECK(!p.h[0].quarantined);
+	/* ...and turns severe within the cool-down: its release cool-down
+	 * bars it as a target only, so its VM leaves at once. */
+	policy_set_health(&p, 0, HEALTH_SEVERE, 0, 2000);
+	CHECK_EQ(step(2000), 1);
+	CHECK_EQ(cmd[0].src, 0);
+	CHECK_EQ(cmd[0].dst, 1);
+}

@@ -208,3 +208,16 @@ TEST(predict_art_evidence_is_bounded_by_its_weight)
 		CHECK(predict_observe(&p, 0, (int32_t)(t % 4000), DAEMON, 2, t,
 		    NULL) <= 0.4 + 1e-9);
 }
+
+TEST(predict_clock_going_back_holds_nothing_from_the_future)
+{
+	struct predict_event ev;
+	setup(NULL);
+	predict_observe(&p, 0, 1, KERN, INFO, 10000000, &ev);
+	CHECK_EQ(p.h[0].state, HEALTH_SEVERE);
+	/* A day earlier: the hold counts from now, not from "later". */
+	predict_observe(&p, 0, 1, DAEMON, INFO, 10000000 - 86400000, &ev);
+	CHECK_EQ(p.h[0].state, HEALTH_SEVERE);
+	predict_tick(&p, 0, 10000000 - 86400000 + p.cfg.hold_ms + 1000, &ev);
+	CHECK_EQ(ev.to, HEALTH_HEALTHY);
+}

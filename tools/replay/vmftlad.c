@@ -240,8 +240,9 @@ c1f1(const struct tally *t)
 
 /* --emit CATEGORY/RUN: what a host would send vigild, as lines on
  * standard output: every benign run, then that run; the offline path runs
- * beside it and says on standard error at which line the host first
- * became severe ("emit: lines=N first_severe=K", K = 0 for never). */
+ * beside it and says on standard error how many lines the benign runs
+ * took and at which line the host first became severe during the run
+ * ("emit: lines=N benign=B first_severe=K", K = 0 for never). */
 static int
 emit_run(struct vmft_set *set, const char *which, int keep_harness)
 {
@@ -262,11 +263,12 @@ emit_run(struct vmft_set *set, const char *which, int keep_harness)
 	for (size_t k = 0; k < set->nruns; k++)
 		if (set->runs[k].cat == VMFT_BENIGN)
 			stream(set, &set->runs[k], keep_harness, NULL);
+	long benign = g_emitted;
 	g_first_severe = 0; /* only the failure run's alarm is asked for */
 	stream(set, run, keep_harness, NULL);
 	fflush(stdout);
-	fprintf(stderr, "emit: lines=%ld first_severe=%ld\n", g_emitted,
-	    g_first_severe);
+	fprintf(stderr, "emit: lines=%ld benign=%ld first_severe=%ld\n",
+	    g_emitted, benign, g_first_severe);
 	vmft_free(set);
 	return 0;
 }
