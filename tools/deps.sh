@@ -30,12 +30,15 @@ STAMP=$DEPS/.stamp-uv1.44.2-1u1-mbedtls2.28.3-1-ssh2-1.10.0-3-nanopb0.4.7-2-r2
 
 # Packages for building (musl, cmake, the nanopb generator and its python
 # modules, protoc) and for the tests' real peers (logger, rsyslog, sshd,
-# python3-protobuf), plus clang's fuzzer and sanitizer runtimes and the
-# glibc development libraries the sanitizer build links against.
+# python3-protobuf, and the libvirt lab of tests/lab: QEMU, libvirt, a
+# kernel and busybox for its guests), plus clang's fuzzer and sanitizer
+# runtimes and the glibc development libraries the sanitizer build links
+# against.
 PKGS="build-essential musl-tools musl-dev cmake dpkg-dev xz-utils nanopb
 protobuf-compiler python3 python3-protobuf bsdutils rsyslog openssh-server
 openssh-client clang libclang-rt-14-dev libuv1-dev libssh2-1-dev
-libmbedtls-dev iproute2 procps psmisc"
+libmbedtls-dev iproute2 procps psmisc qemu-system-x86 qemu-utils
+linux-image-amd64 busybox-static cpio libvirt-daemon-system libvirt-clients"
 
 APT="apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3"
 export DEBIAN_FRONTEND=noninteractive
