@@ -16,40 +16,15 @@
 . tests/integration/sshd.sh
 
 TRIALS=${VIGIL_BENCH_EVAC_TRIALS:-40}
-sshd_prereq
-sshd_user_key
-STANDIN=$(pwd)/tests/integration/virsh-standin.sh
-for h in hvA hvB; do
-	mkdir -p "$T/$h/bin"
-	printf '#!/bin/sh\nVIRSH_DIR=%s exec %s "$@"\n' "$T/$h" "$STANDIN" \
-	    >"$T/$h/bin/virsh"
-	chmod 755 "$T/$h/bin/virsh"
-	echo 16777216 >"$T/$h/free_kib"
-done
+standin_rack
 printf 'vm-one running 1048576\nvm-two running 1048576\n' >"$T/hvA/vms"
-: >"$T/hvB/vms"
-echo "10.99.0.2 $T/hvB" >"$T/hvA/peers"
-echo "10.99.0.1 $T/hvA" >"$T/hvB/peers"
-sshd_start hvA 127.0.0.1 "$T/hvA/bin"
-PA=$SSHD_PORT
-sshd_start hvB 127.0.0.2 "$T/hvB/bin"
-PB=$SSHD_PORT
 P=$(free_port)
 S=$(free_port)
 cat >"$T/vigil.conf" <<CONF
 syslog_udp 127.0.0.1:$P
 status_tcp 127.0.0.1:$S
 noc_allow 127.0.0.1/32
-host hvA 127.0.0.1
-host hvB 127.0.0.2
-host_ssh hvA 127.0.0.1:$PA 10.99.0.1
-host_ssh hvB 127.0.0.2:$PB 10.99.0.2
-evacuate auto
-ssh_user $(id -un)
-ssh_key $T/userkey
-known_hosts $T/known_hosts
-inventory_interval 1
-cooldown 0
+$RACK_CONF
 predict learn_s 0
 predict tau_s 0.2
 predict hold_s 0.5

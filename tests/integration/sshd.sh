@@ -66,3 +66,40 @@ EOF2
 	echo "[$addr]:$SSHD_PORT $(cut -d' ' -f1,2 "$T/$name.hostkey.pub")" \
 	    >>"$T/known_hosts"
 }
+
+# standin_rack: two hosts, hvA (sshd on 127.0.0.1) and hvB (127.0.0.2),
+# whose sessions run tests/integration/virsh-standin.sh over $T/hvA and
+# $T/hvB (empty vms, 16 GiB free; a migration from one reaches the other
+# at 10.99.0.2 / 10.99.0.1).  Sets PA and PB (their SSH ports) and
+# RACK_CONF, the config lines that point vigild at them (evacuation on
+# in auto mode, inventory every second, no cool-down).
+standin_rack() {
+	sshd_prereq
+	sshd_user_key
+	standin=$(pwd)/tests/integration/virsh-standin.sh
+	for h in hvA hvB; do
+		mkdir -p "$T/$h/bin"
+		printf '#!/bin/sh\nVIRSH_DIR=%s exec %s "$@"\n' "$T/$h" \
+		    "$standin" >"$T/$h/bin/virsh"
+		chmod 755 "$T/$h/bin/virsh"
+		: >"$T/$h/args"
+		: >"$T/$h/vms"
+		echo 16777216 >"$T/$h/free_kib"
+	done
+	echo "10.99.0.2 $T/hvB" >"$T/hvA/peers"
+	echo "10.99.0.1 $T/hvA" >"$T/hvB/peers"
+	sshd_start hvA 127.0.0.1 "$T/hvA/bin"
+	PA=$SSHD_PORT
+	sshd_start hvB 127.0.0.2 "$T/hvB/bin"
+	PB=$SSHD_PORT
+	RACK_CONF="host hvA 127.0.0.1
+host hvB 127.0.0.2
+host_ssh hvA 127.0.0.1:$PA 10.99.0.1
+host_ssh hvB 127.0.0.2:$PB 10.99.0.2
+evacuate auto
+ssh_user $(id -un)
+ssh_key $T/userkey
+known_hosts $T/known_hosts
+inventory_interval 1
+cooldown 0"
+}

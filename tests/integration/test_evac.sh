@@ -11,27 +11,10 @@
 . tests/integration/lib.sh
 . tests/integration/sshd.sh
 
-sshd_prereq
-sshd_user_key
-STANDIN=$(pwd)/tests/integration/virsh-standin.sh
-for h in hvA hvB; do
-	mkdir -p "$T/$h/bin"
-	printf '#!/bin/sh\nVIRSH_DIR=%s exec %s "$@"\n' "$T/$h" "$STANDIN" \
-	    >"$T/$h/bin/virsh"
-	chmod 755 "$T/$h/bin/virsh"
-	: >"$T/$h/args"
-done
+standin_rack
 printf 'vm-small running 1048576\nvm-big running 2097152\nbad;name running 1048576\n' \
     >"$T/hvA/vms"
-: >"$T/hvB/vms"
 echo 8388608 >"$T/hvA/free_kib"
-echo 16777216 >"$T/hvB/free_kib"
-echo "10.99.0.2 $T/hvB" >"$T/hvA/peers"
-echo "10.99.0.1 $T/hvA" >"$T/hvB/peers"
-sshd_start hvA 127.0.0.1 "$T/hvA/bin"
-PA=$SSHD_PORT
-sshd_start hvB 127.0.0.2 "$T/hvB/bin"
-PB=$SSHD_PORT
 
 P=$(free_port)
 S=$(free_port)
@@ -43,16 +26,7 @@ syslog_udp 127.0.0.1:$P
 status_tcp 127.0.0.1:$S
 noc_allow 127.0.0.1/32
 noc_key $KEY
-host hvA 127.0.0.1
-host hvB 127.0.0.2
-host_ssh hvA 127.0.0.1:$PA 10.99.0.1
-host_ssh hvB 127.0.0.2:$PB 10.99.0.2
-evacuate auto
-ssh_user $(id -un)
-ssh_key $T/userkey
-known_hosts $T/known_hosts
-inventory_interval 1
-cooldown 0
+$RACK_CONF
 predict learn_s 0
 predict tau_s 1
 predict hold_s 2

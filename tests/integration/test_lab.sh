@@ -90,19 +90,8 @@ until inventoried; do
 done
 
 send() { # send FILE: from host A's address, octet-counted over TCP
-	lab_on A "$PY" - "$LAB_APPL_ADDR" "$P" "$1" <<'PYEOF' || fail "sender"
-import socket, sys
-s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
-buf = bytearray()
-for line in open(sys.argv[3], "rb"):
-    m = line.rstrip(b"\n")
-    buf += b"%d %s" % (len(m), m)
-    if len(buf) > 1 << 16:
-        s.sendall(buf)
-        buf.clear()
-s.sendall(buf)
-s.close()
-PYEOF
+	lab_on A "$PY" tests/integration/octet_send.py "$LAB_APPL_ADDR" "$P" \
+	    "$1" || fail "sender"
 }
 arrived() { # arrived N: host A's message count reached N
 	ctl hosts --json >"$T/h.json" 2>/dev/null &&

@@ -30,19 +30,7 @@ time_source message
 CONF
 start_vigild "$T/vigil.conf"
 
-$PY - "$P" "$T/lines" <<'PYEOF' || fail "sender"
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-buf = bytearray()
-for line in open(sys.argv[2], "rb"):
-    m = line.rstrip(b"\n")
-    buf += b"%d %s" % (len(m), m)
-    if len(buf) > 1 << 16:
-        s.sendall(buf)
-        buf.clear()
-s.sendall(buf)
-s.close()
-PYEOF
+$PY tests/integration/octet_send.py 127.0.0.1 "$P" "$T/lines" || fail "sender"
 have_all() {
 	"$VIGILCTL" -s 127.0.0.1:"$S" hosts --json >"$T/h.json" 2>/dev/null &&
 	    [ "$(host_messages "$T/h.json" hv)" = "$N" ]
