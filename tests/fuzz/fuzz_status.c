@@ -24,6 +24,7 @@
 
 static struct auth a;
 static struct hosts hosts;
+static struct ingest in;
 static vigil_Request req;
 static vigil_Reply rep;
 static vigil_Command cmd;
@@ -52,8 +53,25 @@ setup(void)
 			ad.bytes[15] = (uint8_t)j;
 			hosts_add_addr(&hosts, h, &ad);
 		}
-		hosts.h[h].c.messages = UINT64_MAX;
-		memset(hosts.h[h].c.last_hostname, 'x', VIGIL_MAX_HOSTNAME);
+	}
+	/* The largest page: every host with the longest strings, reasons
+	 * whose templates are the longest lines the miner keeps, one of
+	 * them retired (evicted from the tiny miner). */
+	struct syslog_cfg scfg = {0};
+	struct drain_cfg dcfg;
+	char line[VIGIL_DRAIN_MAX_LINE];
+	drain_cfg_default(&dcfg);
+	assert(ingest_init(&in, &hosts, &scfg, &dcfg) == 0);
+	for (unsigned h = 0; h < in.hosts.n; h++) {
+		in.hosts.h[h].c.messages = UINT64_MAX;
+		memset(in.hosts.h[h].c.last_hostname, 'x', VIGIL_MAX_HOSTNAME);
+		for (int k = 0; k <= VIGIL_PREDICT_REASONS; k++) {
+			memset(line, 'a' + k, sizeof(line));
+			line[0] = (char)('a' + (int)h % 26);
+			int id = drain_add(&in.drain, line, sizeof(line));
+			predict_observe(&in.predict, h, id, 0, 3,
+			    (int64_t)k * 1000, NULL);
+		}
 	}
 	ready = 1;
 }
@@ -99,9 +117,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rep.id = req.id;
 		if (req.which_body == vigil_Request_hosts_tag) {
 			const vigil_HostsQuery *q = &req.body.hosts;
-			codec_fill_hosts(&rep.hosts, &hosts, q->first, q->max_hosts);
+			codec_fill_hosts(&rep.hosts, &in, NULL, q->first,
+			    q->max_hosts);
 			rep.has_hosts = true;
-			assert(rep.hosts.hosts_count <= hosts.n);
+			assert(rep.hosts.hosts_count <= in.hosts.n);
 		}
 		/* A reply into a buffer of input-chosen size: paging shrinks
 		 * it or it is refused, never overflows. */
