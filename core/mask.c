@@ -351,8 +351,9 @@ scan_body(const struct mask_rule *r, const uint8_t *s, size_t n)
 }
 
 /* Length of rule r's match at in[i], given the o bytes already written to
- * out, or 0.  The boundary before the match is not checked here: the
- * caller has already dropped the rules that the last byte written binds. */
+ * out (after= reads them), or 0.  The boundary before the match is not
+ * checked here: the caller has already dropped the rules that the byte
+ * before binds (see bound_after). */
 static size_t
 try_rule(const struct mask_rule *r, const uint8_t *in, size_t n, size_t i,
     const uint8_t *out, size_t o)
@@ -447,6 +448,27 @@ put(struct sink *s, const void *p, size_t len, int cut)
 	return 1;
 }
 
+/* The rules that cannot begin at in[p], right after rule k's match
+ * in[i..p) (s->bound: the rules that could not begin at in[i]).  Masking
+ * equals applying the rules one after the other, each as a regex on the
+ * text the ones before it left (Drain3's order): rules 0..k ran before
+ * rule k replaced the match, and a regex's look-behind reads the text it
+ * runs on, so they see the input byte before p, not the replacement; the
+ * later rules see the replacement's last byte, or, when it is empty, what
+ * preceded the match.  So "0-97" is "<*>-<*>" under "num sign", as the
+ * sign's look-behind meets the digit. */
+static uint32_t
+bound_after(const struct sink *s, const uint8_t *in, size_t p, unsigned k)
+{
+	const struct mask_rule *r = &s->m->rule[k];
+	uint32_t upto = ~0u >> (31u - k), later = 0;
+	if (r->with_set)
+		later = r->with_len ? bound_by(s->m,
+		                          (unsigned char)r->with[r->with_len - 1])
+		                    : s->bound;
+	return (bound_by(s->m, in[p - 1]) & upto) | (later & ~upto);
+}
+
 /* Write the bytes before a match at in[i] and rule r's replacement. */
 static void
 emit(struct sink *s, const uint8_t *in, size_t i, const struct mask_rule *r)
@@ -466,11 +488,6 @@ emit(struct sink *s, const uint8_t *in, size_t i, const struct mask_rule *r)
 		return;
 	}
 	s->masked++;
-	if (!r->with_set)
-		s->bound = 0; /* '>' binds nothing */
-	else if (r->with_len)
-		s->bound = bound_by(s->m,
-		    (unsigned char)r->with[r->with_len - 1]);
 }
 
 /* Try the candidate rules at in[i] in order (a rule with after= reads the
@@ -530,6 +547,7 @@ step(const struct mask_set *m, const uint8_t *in, size_t n, size_t i,
 	}
 	if (len) {
 		emit(s, in, i, &m->rule[k]);
+		s->bound = bound_after(s, in, i + len, k);
 		s->from = i + len;
 		return i + len;
 	}
@@ -545,7 +563,7 @@ mask_apply(const struct mask_set *m, const uint8_t *in, size_t n,
     uint8_t *out, size_t cap, struct mask_result *r)
 {
 	struct sink s = {m, out, cap, 0, 0, 0, 0, 1};
-	uint32_t bound = 0; /* rules bound by the last byte written */
+	uint32_t bound = 0; /* rules that cannot begin at in[i] */
 	size_t i = 0;
 	while (i < n) {
 		unsigned c = in[i];

@@ -60,18 +60,24 @@
  *                written (a look-behind; not replaced)
  *   bound=B      none (default), word (no [A-Za-z0-9_] on either side, as a
  *                regex \b around a word) or alnum (no [A-Za-z0-9] on either
- *                side, as Drain3's look-arounds)
+ *                side, as Drain3's look-arounds); the side before is read
+ *                as the Matching paragraph says
  *   with=LIT     the replacement (default "<*>"; "" deletes the match)
  * A blank inside a literal matches any one blank (space or tab).
  *
  * Matching: one pass, left to right.  At each position the rules are tried
  * in order; the first that matches replaces its match with "<*>" (or its
- * with= text) and the
- * scan resumes after it.  Boundary and after= checks look at the text
- * already written (so a previous "<*>" counts as a non-word character) and
- * at the input that follows.  This equals applying the rules one after the
- * other as long as no later rule's match would start inside an earlier
- * rule's match, which holds for the usual rule sets.
+ * with= text) and the scan resumes after it.  This equals applying the
+ * rules one after the other, each as a regular expression on the text the
+ * rules before it left (as Drain3 does), as long as no later rule's match
+ * would start inside an earlier rule's match, which holds for the usual
+ * rule sets.  So the byte before a match, for its boundary, is the input
+ * byte, except right after an earlier rule's match: a rule listed after
+ * that one sees the last byte of its replacement ('>' binds nothing; an
+ * empty with= leaves the byte before it).  Under "num sign bound=alnum",
+ * "5.15.0-97-x" is "<*>.<*>.<*>-<*>-x": the '-' after "0" is no sign.
+ * The boundary after a match is read in the input; after= reads the text
+ * already written (it suits a last rule, which runs on everything).
  */
 #ifndef VIGIL_MASK_H
 #define VIGIL_MASK_H

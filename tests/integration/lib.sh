@@ -42,7 +42,10 @@ skip() {
 # start_vigild CONF: start vigild in the foreground (backgrounded by the
 # shell), wait until it logs "ready".
 start_vigild() {
-	"$VIGILD" -c "$1" >"$T/vigild.log" 2>&1 &
+	# Emptied here, not by the background job's redirection: a restart
+	# must not find the last run's "ready".
+	: >"$T/vigild.log"
+	"$VIGILD" -c "$1" >>"$T/vigild.log" 2>&1 &
 	VIGILD_PID=$!
 	i=0
 	while ! grep -q ': ready' "$T/vigild.log" 2>/dev/null; do

@@ -157,6 +157,53 @@ TEST(mask_literals_and_replacement)
 	CHECK_STR(masked("num with=N", "a 1"), "a N");
 }
 
+/* Drain3's masks (firmware/drain.rules) run one regex after the other,
+ * and a look-behind reads the text its regex runs on: for the number rule
+ * a '-' after a digit is no sign, even when that digit was masked.  The
+ * results below are Python's re.sub over drain3.ini's expressions. */
+#define DRAIN3_MASKS                                                           \
+	"colonhex bound=alnum\n"                                               \
+	"ipv4 octet bound=alnum\n"                                             \
+	"hexseq group=6 count=3 bound=alnum\n"                                 \
+	"hexseq group=4 exact count=4 case=upper bound=alnum\n"                \
+	"hex bound=alnum\n"                                                    \
+	"num sign bound=alnum"
+
+TEST(mask_left_boundary_reads_the_input_as_drain3)
+{
+	CHECK_STR(masked(DRAIN3_MASKS, "linux/5.15.0-97-generic #107-Ubuntu"),
+	    "linux/<*>.<*>.<*>-<*>-generic #<*>-Ubuntu");
+	CHECK_STR(masked(DRAIN3_MASKS, "10-20"), "<*>-<*>");
+	CHECK_STR(masked(DRAIN3_MASKS, "2024-03-04 11:48:17,627 - x"),
+	    "<*>-<*>-<*> <*>:<*>:<*>,<*> - x");
+	CHECK_STR(masked(DRAIN3_MASKS, "a-1 x=-5 (+7) 5-+3 1--2"),
+	    "a-<*> x=<*> (<*>) <*>-<*> <*>-<*>");
+	/* The number rule runs after the address and hex rules, so it meets
+	 * their replacement, which ends in '>', not the digit. */
+	CHECK_STR(masked(DRAIN3_MASKS, "1.2.3.4-5 0x1f-3 ab:cd:ef:01-7"),
+	    "<*><*> <*><*> <*><*>");
+	/* ... and a rule before them sees the input. */
+	CHECK_STR(masked("num sign bound=alnum\nhex bound=alnum", "0x1f-3"),
+	    "<*>-<*>");
+	CHECK_STR(masked("num sign bound=word", "7-1 x_-2 _-3"),
+	    "<*>-<*> x_-<*> _-<*>");
+}
+
+TEST(mask_left_boundary_after_a_replacement_text)
+{
+	/* A later rule sees the replacement's last byte ... */
+	CHECK_STR(masked("hex bound=alnum with=X\nnum sign bound=alnum",
+	              "0x1f-3"), "X-<*>");
+	CHECK_STR(masked("hex bound=alnum with=#\nnum sign bound=alnum",
+	              "0x1f-3"), "#<*>");
+	/* ... or, when the match is deleted, what came before it. */
+	CHECK_STR(masked("paren with=\"\"\nnum sign bound=alnum",
+	              "a(x)-5 b((y)-6 (z)-7"), "a-<*> b-<*> <*>");
+	/* A rule before the deleting one ran on the text with the match. */
+	CHECK_STR(masked("num sign bound=alnum\nparen with=\"\"", "1(x)-5"),
+	    "<*><*>");
+}
+
 TEST(mask_rules_are_tried_in_order)
 {
 	CHECK_STR(masked("ipv4\nnum", "1.2.3.4 5"), "<*> <*>");

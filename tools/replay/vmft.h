@@ -194,10 +194,9 @@ int vmft_reference(const char *dir);
 
 /* The render check behind `vigil-replay vmft-render DIR --check`: every
  * template at each occurrence re-masks to its own tokens under the
- * Drain3 masks (vigil's core/mask with typed replacements; where core/mask
- * reads "5-97" as "5" and "-97", unlike Drain3, the number rule is retried
- * unsigned and the case is counted), the rules file's mask set equals
- * those masks, and sample.log's lines agree with the rendered ones.  Prints a report to out; returns the number of
+ * Drain3 masks (vigil's core/mask with typed replacements, strictly), the
+ * rules file's mask set equals those masks, and sample.log's lines agree
+ * with the rendered ones.  Prints a report to out; returns the number of
  * failures (0 = pass) or -1 when something could not be read. */
 int vmft_check_render(const char *dir, const struct vmft_set *set,
     const char *rules_path, FILE *out);

@@ -27,9 +27,8 @@
  * delimiter set without '_', fewer than 340 matched lines in 3 or a
  * difference in their PID form, time or template (the program is
  * reported, not checked: the README's rules name some only generically).
- * core/mask differs from Drain3 in one way that 1 and 3 meet, and they
- * count it apart instead of failing (see struct d3).  Exit 0 when none, 1
- * otherwise (or when something cannot be read), 2 for usage.
+ * Exit 0 when none, 1 otherwise (or when something cannot be read), 2 for
+ * usage.
  *
  * --templates prints "id<TAB>occ<TAB>message" for every template and
  * occurrence value 0..2 (run name NAME, default "check"), for checks by
@@ -172,33 +171,13 @@ remasks(const struct vmft_set *set, unsigned id, const char *msg, size_t n,
 	return ok;
 }
 
-/* Drain3's masks twice: as drain3.ini writes them, and with the number
- * rule unsigned.  core/mask checks a rule's left boundary against the
- * text already written, so after a masked number it reads "-5" as a
- * signed number ("5.15.0-97" -> "<:NUM:>.<:NUM:>.<:NUM:><:NUM:>"), where
- * Drain3's regular expression, looking at the input, sees the digit
- * before '-' and leaves it ("...<:NUM:>-<:NUM:>").  Rendered text never
- * holds a real sign (the templates were masked by Drain3, so a "-" before
- * a number in them always follows a digit or letter), so the unsigned set
- * gives Drain3's result where the two differ. */
-struct d3 {
-	struct mask_set exact, nosign;
-};
-
-/* Does msg re-mask to template id under Drain3's masks?  1 yes (*quirk
- * set when only the unsigned set agrees), 0 no (why gets the reason). */
+/* Does msg re-mask to template id under Drain3's masks (d)?  1 yes, 0 no
+ * (why gets the reason). */
 static int
 d3_fits(const struct vmft_set *set, unsigned id, const char *msg, size_t n,
-    const struct d3 *d, FILE *why, int *quirk)
+    const struct mask_set *d, FILE *why)
 {
-	*quirk = 0;
-	if (remasks(set, id, msg, n, &d->exact, NULL, NULL, NULL))
-		return 1;
-	if (remasks(set, id, msg, n, &d->nosign, NULL, NULL, why)) {
-		*quirk = 1;
-		return 1;
-	}
-	return 0;
+	return remasks(set, id, msg, n, d, NULL, NULL, why);
 }
 
 static int
@@ -238,13 +217,14 @@ read_all(const char *path)
 
 /* 1. Every template at every occurrence value under Drain3's masks. */
 static int
-check_templates(const struct vmft_set *set, const struct d3 *d, FILE *out)
+check_templates(const struct vmft_set *set, const struct mask_set *d,
+    FILE *out)
 {
 	static char msg[MSG_CAP];
 	/* Uptimes: small, just below the 10000 s wrap, and large. */
 	static const int64_t up[3] = {150000000ll, 9999999999ll,
 		123456789012ll};
-	long n = 0, bad = 0, ntpl = 0, nquirk = 0;
+	long n = 0, bad = 0, ntpl = 0;
 	for (unsigned id = 0; id < set->ntmpl; id++) {
 		if (!set->tmpl[id])
 			continue;
@@ -252,25 +232,21 @@ check_templates(const struct vmft_set *set, const struct d3 *d, FILE *out)
 		for (unsigned occ = 0; occ < 3; occ++) {
 			size_t len = vmft_render_message(set, "check", id, occ,
 			    up[occ], msg, sizeof(msg));
-			int quirk = 0;
 			n++;
 			if (len + 1 >= sizeof(msg) ||
-			    !d3_fits(set, id, msg, len, d, bad < 20 ? out : NULL,
-			        &quirk))
+			    !d3_fits(set, id, msg, len, d, bad < 20 ? out : NULL))
 				bad++;
-			nquirk += quirk;
 		}
 	}
 	fprintf(out, "drain3 masks: %ld/%ld renderings of %ld templates "
-	             "re-mask to their own tokens (%ld of them only with the "
-	             "number rule unsigned: core/mask's sign quirk)\n",
-	    n - bad, n, ntpl, nquirk);
+	             "re-mask to their own tokens\n",
+	    n - bad, n, ntpl);
 	return bad ? 1 : 0;
 }
 
 /* 2. The rules file against drain3.ini's masks. */
 static int
-check_rules(const struct vmft_set *set, const struct d3 *d,
+check_rules(const struct vmft_set *set, const struct mask_set *d,
     const char *rules_path, FILE *out)
 {
 	static char msg[MSG_CAP];
@@ -297,7 +273,7 @@ check_rules(const struct vmft_set *set, const struct d3 *d,
 	int fails = 0;
 	uint32_t k = 0;
 	for (; k < NDRAIN3 && k < dc->mask.n; k++)
-		if (!same_rule(&dc->mask.rule[k], &d->exact.rule[k])) {
+		if (!same_rule(&dc->mask.rule[k], &d->rule[k])) {
 			fprintf(out, "rules: %s mask %u differs from drain3.ini's "
 			             "'%s'\n", rules_path, k + 1, drain3_rules[k]);
 			fails++;
@@ -316,19 +292,9 @@ check_rules(const struct vmft_set *set, const struct d3 *d,
 	    (unsigned)dc->depth, (unsigned)dc->max_children);
 	if (!under)
 		fails++;
-	/* Informational: the whole rules file, untyped ("<*>"); misses that
-	 * the unsigned number rule removes are core/mask's sign quirk. */
-	struct mask_set *uns = malloc(sizeof(*uns));
-	if (!uns) {
-		free(dc);
-		return -1;
-	}
-	memcpy(uns, &dc->mask, sizeof(*uns));
-	for (uint32_t r = 0; r < uns->n; r++)
-		if (uns->rule[r].kind == MASK_NUM)
-			uns->rule[r].flags &= (uint8_t)~MASK_F_SIGN;
-	mask_compile(uns);
-	long n = 0, miss = 0, quirk = 0;
+	/* Informational: the whole rules file, untyped ("<*>"); with rules
+	 * 1-7 equal to Drain3's, a miss comes from the extra rules. */
+	long n = 0, miss = 0;
 	for (unsigned id = 0; id < set->ntmpl; id++) {
 		if (!set->tmpl[id])
 			continue;
@@ -336,20 +302,14 @@ check_rules(const struct vmft_set *set, const struct d3 *d,
 			size_t len = vmft_render_message(set, "check", id, occ,
 			    150000000ll, msg, sizeof(msg));
 			n++;
-			if (remasks(set, id, msg, len, &dc->mask, dc->delim, "<*>",
-			        NULL))
-				continue;
-			miss++;
-			if (remasks(set, id, msg, len, uns, dc->delim, "<*>",
-			        miss - quirk <= 10 ? out : NULL))
-				quirk++;
+			if (!remasks(set, id, msg, len, &dc->mask, dc->delim,
+			        "<*>", miss < 10 ? out : NULL))
+				miss++;
 		}
 	}
 	fprintf(out, "rules: under all of %s: %ld/%ld renderings re-mask to "
-	             "their template (each <:X:> as <*>); of the %ld misses, %ld "
-	             "are core/mask's sign quirk, %ld its extra rules\n",
-	    rules_path, n - miss, n, miss, quirk, miss - quirk);
-	free(uns);
+	             "their template (each <:X:> as <*>)\n",
+	    rules_path, n - miss, n);
 	free(dc);
 	return fails;
 }
@@ -357,7 +317,7 @@ check_rules(const struct vmft_set *set, const struct d3 *d,
 /* 3. sample.log against the rendered rows of its run. */
 static int
 check_sample(const char *dir, const struct vmft_set *set,
-    const struct d3 *d, FILE *out)
+    const struct mask_set *d, FILE *out)
 {
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/%s", dir, SAMPLE_LOG);
@@ -379,7 +339,6 @@ check_sample(const char *dir, const struct vmft_set *set,
 	}
 	static char line[MSG_CAP];
 	long nlines = 0, matched = 0, prog = 0, pid = 0, tim = 0, toks = 0;
-	long nquirk = 0;
 	int shown = 0;
 	for (char *s = text, *e; *s; s = *e ? e + 1 : e) {
 		e = strchr(s, '\n');
@@ -390,7 +349,6 @@ check_sample(const char *dir, const struct vmft_set *set,
 			continue;
 		nlines++;
 		struct syslog_msg a, b;
-		int quirk = 0;
 		syslog_parse(NULL, s, n, 1709500000, &a);
 		if (a.time_s == INT64_MIN)
 			continue;
@@ -401,8 +359,7 @@ check_sample(const char *dir, const struct vmft_set *set,
 		while (i < r->nrows && r->rows[i].ts_us < us)
 			i++;
 		for (; i < r->nrows && r->rows[i].ts_us == us; i++)
-			if (d3_fits(set, r->rows[i].id, a.text, a.text_len, d, NULL,
-			        &quirk))
+			if (d3_fits(set, r->rows[i].id, a.text, a.text_len, d, NULL))
 				break;
 		if (i >= r->nrows || r->rows[i].ts_us != us) {
 			fprintf(out, "  no row re-masks to: %.*s\n", (int)n, s);
@@ -416,9 +373,8 @@ check_sample(const char *dir, const struct vmft_set *set,
 		    !memcmp(a.app, b.app, a.app_len);
 		int same_pid = (a.procid_len > 0) == (b.procid_len > 0);
 		int same_time = a.time_s == b.time_s && a.time_us == b.time_us;
-		nquirk += quirk;
 		int same_tok = d3_fits(set, r->rows[i].id, b.text, b.text_len, d,
-		    NULL, &quirk);
+		    NULL);
 		prog += same_prog;
 		pid += same_pid;
 		tim += same_time;
@@ -432,11 +388,10 @@ check_sample(const char *dir, const struct vmft_set *set,
 	}
 	free(text);
 	fprintf(out, "sample: %ld lines, %ld re-mask to the template of a row "
-	             "with their timestamp (%ld only with the number rule "
-	             "unsigned); their rendered rows agree on pid form %ld, time "
-	             "%ld, template %ld; program %ld (not checked: the README's "
-	             "rules name some programs only generically)\n",
-	    nlines, matched, nquirk, pid, tim, toks, prog);
+	             "with their timestamp; their rendered rows agree on pid form "
+	             "%ld, time %ld, template %ld; program %ld (not checked: the "
+	             "README's rules name some programs only generically)\n",
+	    nlines, matched, pid, tim, toks, prog);
 	int fails = matched < SAMPLE_WANT;
 	fails += pid != matched || tim != matched || toks != matched;
 	return fails;
@@ -446,18 +401,13 @@ int
 vmft_check_render(const char *dir, const struct vmft_set *set,
     const char *rules_path, FILE *out)
 {
-	struct d3 *d = malloc(sizeof(*d));
+	struct mask_set *d = malloc(sizeof(*d));
 	if (!d)
 		return -1;
-	mask_init(&d->exact);
-	mask_init(&d->nosign);
+	mask_init(d);
 	for (size_t k = 0; k < NDRAIN3; k++) {
 		const char *rule = drain3_rules[k];
-		const char *uns = strncmp(rule, "num sign ", 9) ? rule :
-		    "num bound=alnum with=<:NUM:>";
-		int rc = mask_add(&d->exact, rule, strlen(rule));
-		if (!rc)
-			rc = mask_add(&d->nosign, uns, strlen(uns));
+		int rc = mask_add(d, rule, strlen(rule));
 		if (rc) {
 			fprintf(out, "cannot express drain3.ini rule '%s': %s\n",
 			    rule, vigil_strerror(rc));
