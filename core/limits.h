@@ -469,9 +469,27 @@
  * 1.2 MiB per channel over 32 hosts) plus its libssh2 state in the SSH
  * zone.  When all are busy ssh_exec refuses with VIGIL_ENOSPC (counted);
  * nothing is queued.  Must not exceed sshd's MaxSessions (10 by
- * default), or the server refuses the extra channels. */
+ * default), or the server refuses the extra channels.  Warm channels
+ * (below) are among these, in slots no command uses. */
 #ifndef VIGIL_SSH_MAX_CHANNELS
 #define VIGIL_SSH_MAX_CHANNELS 4
+#endif
+
+/* Channels each READY session keeps open ahead of need ("warm"), so that
+ * a command is written at once instead of after sshd confirms a new
+ * channel (one round trip: 0.1 ms idle, up to 10 ms on a loaded host).
+ * 2 is the policy's default max_per_host: both migrations an alarm starts
+ * on one host find one.  They take free channel slots only (a command
+ * takes a warm slot over), so they cost no slot; each costs about 0.8 KiB of
+ * libssh2 state in the SSH zone and an idle session in sshd.  When none
+ * is left a command opens its own channel; a warm channel the server
+ * closes is replaced.  0 turns them off. */
+#ifndef VIGIL_SSH_WARM
+#if VIGIL_SSH_MAX_CHANNELS < 2
+#define VIGIL_SSH_WARM VIGIL_SSH_MAX_CHANNELS
+#else
+#define VIGIL_SSH_WARM 2
+#endif
 #endif
 
 /* Bytes of stdout and of stderr kept per command.  `virsh domjobinfo` is
@@ -556,6 +574,9 @@
 
 #if VIGIL_SSH_MAX_CHANNELS < 1 || VIGIL_SSH_MAX_CHANNELS > 255
 #error "VIGIL_SSH_MAX_CHANNELS must be 1..255 (handles keep it in 8 bits)"
+#endif
+#if VIGIL_SSH_WARM < 0 || VIGIL_SSH_WARM > VIGIL_SSH_MAX_CHANNELS
+#error "VIGIL_SSH_WARM must be 0..VIGIL_SSH_MAX_CHANNELS"
 #endif
 #if VIGIL_MAX_HOSTS > 2048
 #error "SSH handles keep the host index in 11 bits"

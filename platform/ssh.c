@@ -22,6 +22,11 @@
  *     send queue has room (TIOCOUTQ), the channel whose call blocked on
  *     output ("the writer") is driven first, and BAD_USE ends the session.
  *   - Channel opens keep their state in the session: one at a time.
+ *   - libssh2_channel_process_startup(), waiting for the answer to its
+ *     exec request, fails (-1) when the packet it reads is the answer to
+ *     another channel's request.  With several requests in flight it
+ *     therefore runs with the recv callback answering EAGAIN: it finds its
+ *     answer in the queue, which pump() fills.
  *   - libssh2 has no public call that only reads the transport.  The
  *     library's own _libssh2_transport_read() (exported, used by its
  *     libssh2_poll) drains the socket when no channel is reading, and
@@ -34,6 +39,20 @@
  *     freed after a keepalive (sent for that purpose) is answered.  Late
  *     packets for it are dropped by libssh2 (channel ids are never reused
  *     within a session).
+ *
+ * Warm channels: a READY session keeps up to cfg.warm channels open ahead
+ * of need, in slots no command uses, so that ssh_exec() writes the exec
+ * request itself, before it returns, instead of waiting one CHANNEL_OPEN
+ * round trip through sshd; the step then opens the next one.  A warm slot
+ * has no caller (nothing is delivered for it, channels_open leaves it out)
+ * and a command takes it over in any state: open (the request goes out at
+ * once), opening (the open on its way is the command's), or being closed
+ * after the server closed it (the command opens a channel once the old one
+ * is freed).  Its open and its close have the step deadline; a warm
+ * channel that the server refuses (MaxSessions) or closes is counted and
+ * replaced after WARM_RETRY_MS (OpenSSH 9.2 leaves unused session
+ * channels open, ChannelTimeout included; other servers may not); a
+ * retiring session closes its own.
  *
  * Memory: all of libssh2's and mbedTLS's allocations come from ARENA_SSH
  * (zeroed: libssh2 1.10 hands mbedTLS a PEM buffer whose last byte it
@@ -84,6 +103,7 @@ int _libssh2_packet_ask(LIBSSH2_SESSION *session, unsigned char packet_type,
 #define POKE_MS 2100          /* libssh2 sends keepalives >= 2 s apart */
 #define MAX_PASSES 8          /* passes of one step (see the notes) */
 #define MAX_PACKETS 256       /* packets pumped per pass */
+#define WARM_RETRY_MS 2000    /* after a warm channel was refused or lost */
 #define HANDLE_HOST_SHIFT 8
 #define HANDLE_GEN_SHIFT 19
 #define HANDLE_GEN_MASK 0xfffu
@@ -93,6 +113,7 @@ enum {
 	CH_FREE = 0,
 	CH_QUEUED,    /* waiting to open (one open at a time) */
 	CH_OPENING,   /* libssh2_channel_open_ex */
+	CH_WARM,      /* open, waiting for a command (warm slots only) */
 	CH_EXEC,      /* the exec request */
 	CH_READ,      /* stdout and stderr until both end */
 	CH_WAITCLOSE, /* the server's CLOSE, after which the status is final */
@@ -108,6 +129,10 @@ struct chan {
 	uint8_t abandoned;    /* delivered or canceled: only close it */
 	uint8_t out_eof, err_eof;
 	uint8_t late;         /* abandoned and not closed in time */
+	uint8_t warm;         /* opened ahead, no command (see the notes) */
+	uint8_t requeue;      /* a command waits for the old channel's close */
+	uint8_t early;        /* ssh_exec got the exec answer early_rc */
+	int early_rc;
 	uint16_t gen;
 	unsigned flags;
 	LIBSSH2_CHANNEL *ch;
@@ -144,11 +169,14 @@ struct host {
 	LIBSSH2_SESSION *s;
 	uint64_t step_deadline;
 	uint64_t retry_at;
+	uint64_t warm_retry_at; /* no warm open before (loop ms) */
 	uint32_t backoff_ms;
 	uint64_t tcp_start;
 	uint64_t last_rx;     /* loop ms of the last bytes received */
 	uint64_t ka_sent;     /* loop ms of the last keepalive */
 	uint64_t rx_reads;    /* recv calls that returned data */
+	uint64_t tx_ns;       /* first send of the current exec request */
+	int no_read;          /* recv answers EAGAIN (see exec_request) */
 	uint64_t seq;
 	struct sockaddr_storage sa;
 	socklen_t salen;
@@ -222,6 +250,8 @@ sock_recv(libssh2_socket_t fd, void *buf, size_t len, int flags,
     void **abstract)
 {
 	struct host *h = *abstract;
+	if (h->no_read)
+		return -EAGAIN;
 	ssize_t n = recv(fd, buf, len, flags);
 	/* EINTR too: the poll reports the socket again. */
 	if (n < 0)
@@ -249,6 +279,8 @@ sock_send(libssh2_socket_t fd, const void *buf, size_t len, int flags,
 	ssize_t n = send(fd, buf, len, flags);
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? -EAGAIN : -errno;
+	if (n > 0 && !h->tx_ns)
+		h->tx_ns = uv_hrtime();
 	h->st.wire_out += (uint64_t)n;
 	return n;
 }
@@ -433,7 +465,7 @@ handle_of(struct host *h, struct chan *c)
 static void
 deliver(struct host *h, struct chan *c, int status)
 {
-	if (c->abandoned)
+	if (c->abandoned || c->warm)
 		return;
 	c->abandoned = 1;
 	c->close_deadline = now_ms() + M.cfg.step_ms;
@@ -473,11 +505,14 @@ release(struct host *h, struct chan *c)
 		h->opening = -1;
 	if (h->writer == c - h->ch)
 		h->writer = -1;
+	if (!c->warm)
+		h->st.channels_open--;
 	c->state = CH_FREE;
+	c->warm = 0;
+	c->requeue = 0;
 	c->ch = NULL;
 	c->cb = NULL;
 	c->ctx = NULL;
-	h->st.channels_open--;
 }
 
 /* ---- session teardown and failure ---------------------------------- */
@@ -802,6 +837,9 @@ ready(struct host *h, uint64_t now)
 		h->st.connect_ms_max = ms;
 	h->last_rx = now;
 	h->ka_sent = now;
+	/* Another pass of the step opens the warm channels. */
+	h->warm_retry_at = now;
+	h->kicked = 1;
 	vlog(VLOG_INFO, "ssh %s: connected to %s:%u as %s in %u ms "
 	    "(%s, %s, %s)", h->name, h->addr, (unsigned)h->port, h->user,
 	    (unsigned)ms,
@@ -1012,6 +1050,58 @@ read_streams(struct host *h, struct chan *c, int *moved)
 	return 0;
 }
 
+/* Sends, or goes on with, channel idx's exec request; notes when it is
+ * written.  Returns what libssh2_channel_process_startup answered. */
+static int
+exec_request(struct host *h, int idx)
+{
+	struct chan *c = &h->ch[idx];
+	/* The time of the call's first send(): the call goes on to wait for
+	 * the answer, and on a busy host the scheduler may run sshd before
+	 * this process checks the socket, so the call can return long after
+	 * the request left.  (The first send is the request's: nothing else
+	 * is half-sent, see room().)
+	 *
+	 * The call must not read the socket: waiting for its answer, libssh2
+	 * 1.10 reads packets and, when one is the answer to another channel's
+	 * request, fails this one (-1, "Failed waiting for channel success").
+	 * With several requests in flight (two commands started at once) that
+	 * happens, and it would end the session.  So the call only looks in
+	 * the queue, which pump() fills. */
+	h->tx_ns = 0;
+	h->no_read = 1;
+	int rc = libssh2_channel_process_startup(c->ch, "exec", 4, c->cmd,
+	    (unsigned)c->cmdlen);
+	h->no_read = 0;
+	note_writer(h, idx);
+	if (!c->written_us && h->tx_ns && h->writer != idx &&
+	    (rc == 0 || rc == LIBSSH2_ERROR_EAGAIN)) {
+		/* The request is in the kernel, on its way. */
+		uint64_t us = h->tx_ns > c->t0_ns ?
+		    (h->tx_ns - c->t0_ns) / 1000u : 0;
+		c->written_us = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+		if (!c->written_us)
+			c->written_us = 1;
+		h->st.write_us_last = c->written_us;
+		if (c->written_us > h->st.write_us_max)
+			h->st.write_us_max = c->written_us;
+		h->st.bytes_out += c->cmdlen;
+	}
+	return rc;
+}
+
+/* A warm channel was refused or closed by the server: count it, and open
+ * the next one later (a server that closes idle channels at once must not
+ * make a loop of it). */
+static void
+warm_gone(struct host *h)
+{
+	h->st.warm_lost++;
+	h->warm_retry_at = now_ms() + WARM_RETRY_MS;
+	vlog(VLOG_DEBUG, "ssh %s: warm channel refused or closed by the "
+	    "server", h->name);
+}
+
 /* Advances channel idx as far as it goes now.  Returns 0, or a libssh2
  * error that ends the whole session.  *moved is set on any progress. */
 static int
@@ -1051,6 +1141,8 @@ run_chan(struct host *h, int idx, int *moved)
 				h->opening = -1;
 				if (!chan_error(rc))
 					return rc;
+				if (c->warm)
+					warm_gone(h);
 				deliver(h, c, map_err(rc));
 				release(h, c);
 				*moved = 1;
@@ -1058,26 +1150,36 @@ run_chan(struct host *h, int idx, int *moved)
 			}
 			h->opening = -1;
 			c->ch = ch;
-			c->state = CH_EXEC;
+			if (c->warm) {
+				c->state = CH_WARM;
+				h->st.warm_opened++;
+			} else {
+				c->state = CH_EXEC;
+			}
 			*moved = 1;
 			break;
 		}
-		case CH_EXEC:
-			if (!room(h, idx))
+		case CH_WARM:
+			/* Idle until ssh_exec takes it, unless the server closed
+			 * it (or sent EOF) or the session retires. */
+			if (h->state == SSH_ST_READY &&
+			    libssh2_channel_eof(c->ch) == 0)
 				return 0;
-			rc = libssh2_channel_process_startup(c->ch, "exec", 4,
-			    c->cmd, (unsigned)c->cmdlen);
-			note_writer(h, idx);
-			if (!c->written_us && (rc == 0 ||
-			    (rc == LIBSSH2_ERROR_EAGAIN && h->writer != idx))) {
-				/* The request is in the kernel, on its way. */
-				c->written_us = since_us(c->t0_ns);
-				if (!c->written_us)
-					c->written_us = 1;
-				h->st.write_us_last = c->written_us;
-				if (c->written_us > h->st.write_us_max)
-					h->st.write_us_max = c->written_us;
-				h->st.bytes_out += c->cmdlen;
+			if (h->state == SSH_ST_READY)
+				warm_gone(h);
+			c->state = CH_CLOSE;
+			c->close_deadline = now_ms() + M.cfg.step_ms;
+			*moved = 1;
+			break;
+		case CH_EXEC:
+			if (c->early) {
+				/* ssh_exec sent it and got this answer. */
+				c->early = 0;
+				rc = c->early_rc;
+			} else {
+				if (!room(h, idx))
+					return 0;
+				rc = exec_request(h, idx);
 			}
 			if (rc == LIBSSH2_ERROR_EAGAIN)
 				return 0;
@@ -1090,7 +1192,8 @@ run_chan(struct host *h, int idx, int *moved)
 				break;
 			}
 			c->flags |= SSH_STARTED;
-			c->started_us = since_us(c->t0_ns);
+			if (!c->started_us)
+				c->started_us = since_us(c->t0_ns);
 			c->state = CH_READ;
 			break;
 		case CH_READ:
@@ -1131,8 +1234,16 @@ run_chan(struct host *h, int idx, int *moved)
 				return 0;
 			/* 0, or an error after which it was freed anyway. */
 			c->ch = NULL;
-			release(h, c);
 			*moved = 1;
+			if (c->requeue && !c->abandoned) {
+				/* A command took this slot while its warm
+				 * channel was being closed: now it opens its
+				 * own. */
+				c->requeue = 0;
+				c->state = CH_QUEUED;
+				return 0;
+			}
+			release(h, c);
 			return 0;
 		default:
 			return 0;
@@ -1234,20 +1345,23 @@ ready_pass(struct host *h, uint64_t now, int *moved)
 		struct chan *c = &h->ch[i];
 		if (c->state == CH_FREE)
 			continue;
-		if (!c->abandoned && now >= c->deadline) {
+		if (!c->abandoned && !c->warm && now >= c->deadline) {
 			h->st.exec_timeouts++;
 			deliver(h, c, VIGIL_ETIMEDOUT);
 			*moved = 1;
 		}
-		if (c->abandoned && c->state != CH_QUEUED && !c->late &&
+		/* Closes, and the opens of warm channels, have the step
+		 * deadline. */
+		if ((c->abandoned || (c->warm && c->state != CH_WARM)) &&
+		    c->state != CH_QUEUED && !c->late &&
 		    now >= c->close_deadline) {
 			c->late = 1;
 			h->st.step_timeouts++;
-			retire(h, "a channel did not close in time");
+			retire(h, "a channel did not open or close in time");
 		}
 		if ((rc = run_chan(h, i, moved)) != 0)
 			return rc;
-		if (c->state == CH_CLOSE && c->abandoned)
+		if (c->state == CH_CLOSE)
 			waiting_close = 1;
 	}
 	/* 5. The oldest queued command opens next. */
@@ -1265,7 +1379,33 @@ ready_pass(struct host *h, uint64_t now, int *moved)
 				return rc;
 		}
 	}
-	/* 6. Keepalives: on schedule, or to end a close that waits. */
+	/* 6. Then a warm channel, if one is missing and a slot is free. */
+	if (h->opening < 0 && h->state == SSH_ST_READY &&
+	    now >= h->warm_retry_at) {
+		int warm = 0, slot = -1;
+		for (int i = 0; i < NCH; i++) {
+			const struct chan *c = &h->ch[i];
+			if (c->warm && (c->state == CH_OPENING ||
+			    c->state == CH_WARM))
+				warm++;
+			else if (c->state == CH_FREE && slot < 0)
+				slot = i;
+		}
+		if (warm < (int)M.cfg.warm && slot >= 0) {
+			struct chan *c = &h->ch[slot];
+			uint16_t gen = c->gen;
+			memset(c, 0, offsetof(struct chan, out));
+			c->gen = gen;
+			c->warm = 1;
+			c->state = CH_OPENING;
+			c->close_deadline = now + M.cfg.step_ms;
+			h->opening = slot;
+			*moved = 1;
+			if ((rc = run_chan(h, slot, moved)) != 0)
+				return rc;
+		}
+	}
+	/* 7. Keepalives: on schedule, or to end a close that waits. */
 	if (now - h->ka_sent >= ka_interval() || waiting_close)
 		keepalive(h, now);
 	return 0;
@@ -1306,9 +1446,11 @@ ready_step(struct host *h, uint64_t now)
 	}
 	if (h->state == SSH_ST_RETIRING) {
 		for (int i = 0; i < NCH; i++)
-			if (h->ch[i].state != CH_FREE && !h->ch[i].abandoned)
+			if (h->ch[i].state != CH_FREE && !h->ch[i].abandoned &&
+			    !h->ch[i].warm)
 				return;
-		/* Only abandoned channels are left: start afresh now. */
+		/* Only abandoned and warm channels are left: start afresh
+		 * now. */
 		teardown(h, 1);
 		end_channels(h, VIGIL_ECLOSED);
 		h->state = SSH_ST_BACKOFF;
@@ -1404,17 +1546,19 @@ rearm(struct host *h)
 		    h->last_rx + ka_interval() * VIGIL_SSH_KEEPALIVE_MISSES);
 		for (int i = 0; i < NCH; i++) {
 			const struct chan *c = &h->ch[i];
-			if (c->state == CH_FREE)
+			if (c->state == CH_FREE || c->state == CH_WARM)
 				continue;
-			if (!c->abandoned)
+			if (!c->abandoned && !c->warm)
 				due = min_u64(due, c->deadline);
-			else {
+			else
 				due = min_u64(due, c->close_deadline);
-				if (c->state == CH_CLOSE)
-					due = min_u64(due,
-					    h->ka_sent + POKE_MS);
-			}
+			if (c->state == CH_CLOSE)
+				due = min_u64(due, h->ka_sent + POKE_MS);
 		}
+		/* A warm channel refused or lost is replaced then (if one is
+		 * still missing: the step checks). */
+		if (h->state == SSH_ST_READY && h->warm_retry_at > now)
+			due = min_u64(due, h->warm_retry_at);
 		if (h->more)
 			due = now;
 		if (h->no_room)
@@ -1452,7 +1596,7 @@ ssh_init(uv_loop_t *loop, const struct ssh_cfg *cfg)
 	if (!loop || M.loop)
 		return VIGIL_EINVAL;
 	struct ssh_cfg d = {VIGIL_SSH_STEP_MS, VIGIL_SSH_KEEPALIVE_S,
-	    VIGIL_SSH_BACKOFF_MIN_MS, VIGIL_SSH_BACKOFF_MAX_MS};
+	    VIGIL_SSH_BACKOFF_MIN_MS, VIGIL_SSH_BACKOFF_MAX_MS, VIGIL_SSH_WARM};
 	if (cfg) {
 		if (cfg->step_ms)
 			d.step_ms = cfg->step_ms;
@@ -1462,7 +1606,11 @@ ssh_init(uv_loop_t *loop, const struct ssh_cfg *cfg)
 			d.backoff_min_ms = cfg->backoff_min_ms;
 		if (cfg->backoff_max_ms)
 			d.backoff_max_ms = cfg->backoff_max_ms;
+		if (cfg->warm)
+			d.warm = cfg->warm == SSH_WARM_NONE ? 0 : cfg->warm;
 	}
+	if (d.warm > NCH)
+		d.warm = NCH;
 	if (d.keepalive_s < 2)
 		d.keepalive_s = 2; /* libssh2's minimum */
 	if (d.backoff_max_ms < d.backoff_min_ms)
@@ -1592,18 +1740,58 @@ ssh_exec(int host, const char *cmd, uint32_t timeout_ms, ssh_exec_cb cb,
 		h->st.refused_not_ready++;
 		return VIGIL_ENOTCONN;
 	}
-	struct chan *c = NULL;
-	for (int i = 0; i < NCH && !c; i++)
-		if (h->ch[i].state == CH_FREE)
-			c = &h->ch[i];
-	if (!c) {
+	/* The best slot: a warm channel that is open (no round trip), one
+	 * being opened (the open is on its way), a free slot (open one), or
+	 * a warm slot whose channel the server closed (open one once it is
+	 * freed). */
+	int idx = -1, rank = 0;
+	for (int i = 0; i < NCH; i++) {
+		const struct chan *x = &h->ch[i];
+		int r;
+		if (x->state == CH_FREE)
+			r = 2;
+		else if (!x->warm)
+			continue;
+		else if (x->state == CH_WARM && libssh2_channel_eof(x->ch) == 0)
+			r = 4;
+		else if (x->state == CH_OPENING)
+			r = 3;
+		else
+			r = 1;
+		if (r > rank) {
+			rank = r;
+			idx = i;
+		}
+	}
+	if (idx < 0) {
 		h->st.refused_no_slot++;
 		return VIGIL_ENOSPC;
 	}
+	struct chan *c = &h->ch[idx];
+	LIBSSH2_CHANNEL *ch = c->ch;
+	int was = c->state;
 	uint16_t gen = (uint16_t)((c->gen + NCH) & HANDLE_GEN_MASK);
 	memset(c, 0, offsetof(struct chan, out));
 	c->gen = gen;
-	c->state = CH_QUEUED;
+	c->ch = ch;
+	switch (rank) {
+	case 4:
+		c->state = CH_EXEC;
+		h->st.warm_used++;
+		break;
+	case 3:
+		c->state = CH_OPENING; /* h->opening is idx already */
+		break;
+	case 2:
+		c->state = CH_QUEUED;
+		break;
+	default:
+		if (was == CH_WARM)
+			warm_gone(h);
+		c->state = CH_CLOSE;
+		c->requeue = 1;
+		break;
+	}
 	c->cb = cb;
 	c->ctx = ctx;
 	c->seq = ++h->seq;
@@ -1614,6 +1802,23 @@ ssh_exec(int host, const char *cmd, uint32_t timeout_ms, ssh_exec_cb cb,
 	h->st.execs++;
 	if (++h->st.channels_open > h->st.channels_high)
 		h->st.channels_high = h->st.channels_open;
+	/* On a warm channel the request goes out now, unless a packet is
+	 * half-sent or the send queue is full (then the step sends it), or
+	 * this runs inside the step (a callback), which sends it before it
+	 * returns.  Its answer waits for the step. */
+	if (c->state == CH_EXEC && !h->in_step) {
+		int z = arena_libc_zone(ARENA_SSH);
+		if (room(h, idx)) {
+			int rc = exec_request(h, idx);
+			if (rc != LIBSSH2_ERROR_EAGAIN) {
+				c->early = 1;
+				c->early_rc = rc;
+				if (rc == 0)
+					c->started_us = since_us(c->t0_ns);
+			}
+		}
+		arena_libc_zone(z);
+	}
 	kick(h);
 	return handle_of(h, c);
 }
@@ -1629,7 +1834,7 @@ ssh_cancel(int handle)
 		return VIGIL_ENOENT;
 	struct host *h = &hosts[hi];
 	struct chan *c = &h->ch[ci];
-	if (c->state == CH_FREE || c->abandoned ||
+	if (c->state == CH_FREE || c->abandoned || c->warm ||
 	    c->gen != ((u >> HANDLE_GEN_SHIFT) & HANDLE_GEN_MASK))
 		return VIGIL_ENOENT;
 	c->abandoned = 1;
@@ -1657,19 +1862,32 @@ ssh_host_error(int idx)
 	return hosts[idx].first_err;
 }
 
+/* Host h's counters, with the warm channels counted now. */
+static void
+host_stats(const struct host *h, struct ssh_stats *st)
+{
+	*st = h->st;
+	st->channels_warm = 0;
+	for (int i = 0; i < NCH; i++)
+		if (h->ch[i].warm && h->ch[i].state == CH_WARM)
+			st->channels_warm++;
+}
+
 void
 ssh_stats(int idx, struct ssh_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 	if (idx >= 0) {
 		if (idx < VIGIL_MAX_HOSTS)
-			*st = hosts[idx].st;
+			host_stats(&hosts[idx], st);
 		return;
 	}
 	for (int i = 0; i < VIGIL_MAX_HOSTS; i++) {
-		const struct ssh_stats *s = &hosts[i].st;
+		struct ssh_stats one;
+		const struct ssh_stats *s = &one;
 		if (hosts[i].state == SSH_ST_UNUSED)
 			continue;
+		host_stats(&hosts[i], &one);
 #define SUM(f) st->f += s->f
 #define HI(f) st->f = s->f > st->f ? s->f : st->f
 		SUM(connects); SUM(connect_failures); SUM(hostkey_mismatch);
@@ -1681,7 +1899,8 @@ ssh_stats(int idx, struct ssh_stats *st)
 		SUM(exec_canceled); SUM(refused_not_ready);
 		SUM(refused_no_slot); SUM(truncated); SUM(bytes_in);
 		SUM(bytes_out); SUM(wire_in); SUM(wire_out); SUM(nomem);
-		SUM(channels_open); SUM(channels_high);
+		SUM(warm_opened); SUM(warm_used); SUM(warm_lost);
+		SUM(channels_open); SUM(channels_high); SUM(channels_warm);
 		HI(write_us_last); HI(write_us_max); HI(connect_ms_last);
 		HI(connect_ms_max);
 #undef SUM

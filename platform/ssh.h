@@ -11,6 +11,16 @@
  *   - every step has a deadline on a uv timer (libssh2 has none in this
  *     mode): TCP connect, handshake, authentication, opening a channel,
  *     the command itself (the caller's timeout), closing a channel;
+ *   - warm channels: a READY session keeps up to cfg.warm channels
+ *     (VIGIL_SSH_WARM) opened ahead of need, in slots no command uses;
+ *     ssh_exec() hands the command to one and writes the exec request
+ *     before it returns, so a command does not wait for sshd to confirm a
+ *     new channel (one round trip, milliseconds on a loaded host); the
+ *     next warm channel is opened in the background.  Without a warm
+ *     channel (all taken, or the server closed it) a command opens its own
+ *     channel, as it would without them.  Warm channels take free slots
+ *     only, so all VIGIL_SSH_MAX_CHANNELS remain for commands; sshd counts
+ *     them against MaxSessions like any channel;
  *   - keepalives (keepalive@openssh.com with want-reply) on the same
  *     timer; a session that hears nothing for VIGIL_SSH_KEEPALIVE_MISSES
  *     intervals is declared dead;
@@ -66,11 +76,16 @@
 /* Timing and retry settings; zero fields take the VIGIL_SSH_* defaults of
  * limits.h. */
 struct ssh_cfg {
-	uint32_t step_ms;        /* deadline of each connect step and close */
+	uint32_t step_ms;        /* deadline of each connect step, channel
+	                          * open and close */
 	uint32_t keepalive_s;    /* keepalive interval */
 	uint32_t backoff_min_ms; /* first reconnect delay */
 	uint32_t backoff_max_ms; /* reconnect delay cap */
+	uint32_t warm;           /* warm channels per session (at most
+	                          * VIGIL_SSH_MAX_CHANNELS); SSH_WARM_NONE
+	                          * for none */
 };
+#define SSH_WARM_NONE UINT32_MAX
 
 /* One host's SSH endpoint.  Every string is copied; lengths are bounded
  * by VIGIL_MAX_NAME (name, user) and VIGIL_MAX_PATH (paths). */
@@ -113,8 +128,9 @@ struct ssh_result {
 	const char *err;
 	size_t errlen;
 	/* Microseconds from the ssh_exec call until the exec request was
-	 * written to the socket, and until the server accepted it (0 when it
-	 * never was), and milliseconds until this callback. */
+	 * written to the socket (the send() carrying it returned; within
+	 * ssh_exec on a warm channel), and until the server accepted it (0
+	 * when it never was), and milliseconds until this callback. */
 	uint32_t written_us;
 	uint32_t started_us;
 	uint32_t elapsed_ms;
@@ -160,8 +176,13 @@ struct ssh_stats {
 	uint64_t wire_in;          /* bytes received on the sockets */
 	uint64_t wire_out;         /* bytes sent on the sockets */
 	uint64_t nomem;            /* libssh2 calls failed for memory */
-	uint32_t channels_open;    /* channel slots in use now */
+	uint64_t warm_opened;      /* warm channels opened */
+	uint64_t warm_used;        /* commands given an open warm channel */
+	uint64_t warm_lost;        /* warm channels the server refused or
+	                            * closed */
+	uint32_t channels_open;    /* channel slots commands use now */
 	uint32_t channels_high;    /* most in use at once */
+	uint32_t channels_warm;    /* warm channels open and waiting now */
 	uint32_t write_us_last;    /* ssh_exec to request written, last */
 	uint32_t write_us_max;
 	uint32_t connect_ms_last;  /* TCP connect to READY, last */
@@ -190,12 +211,16 @@ int ssh_host_add(int idx, const struct ssh_host_cfg *hc);
 /* Runs cmd (at most VIGIL_SSH_MAX_CMD - 1 bytes, sent as is) on host's
  * session, with timeout_ms from now (0 = VIGIL_SSH_EXEC_MS) for the whole
  * command: opening the channel, running, reading every byte, the exit
- * status.  cb(ctx, result) is called exactly once, later, from the loop,
+ * status.  On an open warm channel the exec request is written to the
+ * socket before this returns (called from one of this host's callbacks:
+ * before that step ends; with the socket's send queue busy: once it has
+ * room).  cb(ctx, result) is called exactly once, later, from the loop,
  * unless the handle is canceled first.  Returns a handle >= 0, or:
  *   VIGIL_EINVAL   bad host, empty cmd or cb NULL;
  *   VIGIL_E2BIG    cmd too long;
  *   VIGIL_ENOTCONN no READY session now (connecting, backoff, retiring);
- *   VIGIL_ENOSPC   all VIGIL_SSH_MAX_CHANNELS channels are busy.
+ *   VIGIL_ENOSPC   all VIGIL_SSH_MAX_CHANNELS channels are busy with
+ *                  commands.
  * Refusals are counted; nothing is queued. */
 int ssh_exec(int host, const char *cmd, uint32_t timeout_ms, ssh_exec_cb cb,
     void *ctx);

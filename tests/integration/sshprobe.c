@@ -9,14 +9,19 @@
  *     -t MS        command timeout (default 10000)
  *     -s MS        step timeout; -A S keepalive interval;
  *     -b MS / -B MS backoff min / max
+ *     -W N         warm channels (default VIGIL_SSH_WARM; 0: none)
  *
  *   Actions run in order:
  *     wait-ready[:MS]    until the session is READY (fails the probe if not)
  *     wait-down[:MS]     until a connect attempt has failed (for refusals)
- *     wait-idle[:MS]     until no channel is in use
+ *     wait-idle[:MS]     until no command holds a channel and, on a READY
+ *                        session, the warm channels are open
  *     run:CMD            one command, waits for its result
  *     par:N:CMD          N copies at once (refusals are printed), waits
- *     repeat:N:CMD       N in sequence, prints a summary line
+ *     two:MS:CMD         CMD, then MS later, without running the loop in
+ *                        between, CMD again; waits for both
+ *     repeat:N:CMD       N in sequence, prints a summary line (with the
+ *                        percentiles of written_us)
  *     cycle:N:CMD        N times: CMD (which drops the session), wait-ready;
  *                        prints the SSH zone in use after each reconnect
  *     cancel:CMD         starts CMD and cancels it at once
@@ -29,10 +34,12 @@
  * Output: one line per event, "key=value" fields, for the test to grep.
  * Exit status: 0, 1 when a wait timed out, 2 on bad usage.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <uv.h>
@@ -43,12 +50,15 @@
 #include "ssh.h"
 
 #define MAX_PENDING 64
+#define MAX_REPEAT 4096 /* execs whose written_us repeat ranks */
 
 static uv_loop_t loop;
 static uv_timer_t guard;
 static int guard_fired;
 static uint32_t timeout_ms = 10000;
+static uint32_t warm_want = VIGIL_SSH_WARM;
 static int pending;
+static uint32_t last_written_us;
 
 /* Printing without stdio buffers: nothing here may allocate. */
 static void
@@ -107,6 +117,7 @@ on_result(void *ctx, const struct ssh_result *r)
 	    r->flags & SSH_OUT_TRUNCATED ? "O" : "",
 	    r->flags & SSH_ERR_TRUNCATED ? "E" : "", r->outlen, r->errlen,
 	    r->written_us, r->started_us, r->elapsed_ms, o, e);
+	last_written_us = r->written_us;
 	pending--;
 }
 
@@ -155,7 +166,8 @@ idle(void)
 {
 	struct ssh_stats s;
 	ssh_stats(0, &s);
-	return s.channels_open == 0;
+	return s.channels_open == 0 && (ssh_host_state(0) != SSH_ST_READY ||
+	    s.channels_warm >= warm_want);
 }
 
 static int
@@ -179,8 +191,9 @@ print_stats(void)
 	    "execs=%llu exec_ok=%llu exec_nonzero=%llu exec_errors=%llu "
 	    "exec_timeouts=%llu exec_canceled=%llu refused_not_ready=%llu "
 	    "refused_no_slot=%llu truncated=%llu bytes_in=%llu bytes_out=%llu "
-	    "wire_in=%llu wire_out=%llu nomem=%llu channels_open=%u "
-	    "channels_high=%u write_us_last=%u write_us_max=%u "
+	    "wire_in=%llu wire_out=%llu nomem=%llu warm_opened=%llu "
+	    "warm_used=%llu warm_lost=%llu channels_open=%u channels_high=%u "
+	    "channels_warm=%u write_us_last=%u write_us_max=%u "
 	    "connect_ms_last=%u connect_ms_max=%u first_err=%s",
 	    ssh_host_state(0),
 	    (unsigned long long)s.connects, (unsigned long long)s.connect_failures,
@@ -202,7 +215,9 @@ print_stats(void)
 	    (unsigned long long)s.truncated, (unsigned long long)s.bytes_in,
 	    (unsigned long long)s.bytes_out, (unsigned long long)s.wire_in,
 	    (unsigned long long)s.wire_out, (unsigned long long)s.nomem,
-	    s.channels_open, s.channels_high, s.write_us_last, s.write_us_max,
+	    (unsigned long long)s.warm_opened, (unsigned long long)s.warm_used,
+	    (unsigned long long)s.warm_lost, s.channels_open, s.channels_high,
+	    s.channels_warm, s.write_us_last, s.write_us_max,
 	    s.connect_ms_last, s.connect_ms_max,
 	    vigil_errname(ssh_host_error(0)));
 	out("arena main_used=%llu main_allocs_after_seal=%llu main_failures=%llu "
@@ -237,6 +252,20 @@ wait_results(void)
 		return 1;
 	}
 	return 0;
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The q-th quantile (nearest rank below) of v[0..n-1], sorted. */
+static uint32_t
+quantile(const uint32_t *v, size_t n, double q)
+{
+	return n ? v[(size_t)((double)(n - 1) * q)] : 0;
 }
 
 static long
@@ -307,31 +336,46 @@ action(const char *a)
 		}
 		return wait_results();
 	}
+	if (strncmp(a, "two:", 4) == 0) {
+		n = num(a + 4, &rest);
+		if (n < 0 || n > 10000)
+			return 2;
+		start(rest, "two0");
+		struct timespec ts = {n / 1000, (n % 1000) * 1000000L};
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+		start(rest, "two1");
+		return wait_results();
+	}
 	if (strncmp(a, "repeat:", 7) == 0) {
+		static uint32_t w[MAX_REPEAT];
 		n = num(a + 7, &rest);
+		if (n < 1 || n > MAX_REPEAT)
+			return 2;
 		struct ssh_stats s0, s1;
 		ssh_stats(0, &s0);
 		uint64_t t0 = uv_hrtime();
-		uint32_t wmax = 0;
 		uint64_t wsum = 0;
 		for (long i = 0; i < n; i++) {
 			if (!start(rest, "rep"))
 				return 1;
 			if (wait_results())
 				return 1;
-			ssh_stats(0, &s1);
-			wsum += s1.write_us_last;
-			if (s1.write_us_last > wmax)
-				wmax = s1.write_us_last;
+			w[i] = last_written_us;
+			wsum += w[i];
 		}
 		ssh_stats(0, &s1);
+		qsort(w, (size_t)n, sizeof(w[0]), cmp_u32);
 		out("repeat n=%ld ok=%llu errors=%llu total_ms=%llu write_us_avg=%llu "
-		    "write_us_max=%u ssh_used=%zu", n,
+		    "write_us_p50=%u write_us_p90=%u write_us_p99=%u "
+		    "write_us_max=%u warm_used=%llu ssh_used=%zu", n,
 		    (unsigned long long)(s1.exec_ok - s0.exec_ok),
 		    (unsigned long long)(s1.exec_errors - s0.exec_errors),
 		    (unsigned long long)((uv_hrtime() - t0) / 1000000u),
-		    (unsigned long long)(n ? wsum / (uint64_t)n : 0), wmax,
-		    ssh_used());
+		    (unsigned long long)(wsum / (uint64_t)n),
+		    quantile(w, (size_t)n, 0.50), quantile(w, (size_t)n, 0.90),
+		    quantile(w, (size_t)n, 0.99), w[n - 1],
+		    (unsigned long long)(s1.warm_used - s0.warm_used), ssh_used());
 		return 0;
 	}
 	if (strncmp(a, "cycle:", 6) == 0) {
@@ -399,7 +443,7 @@ main(int argc, char **argv)
 	char pubpath[512] = "";
 	int c;
 
-	while ((c = getopt(argc, argv, "a:P:u:k:p:K:t:s:A:b:B:v")) != -1) {
+	while ((c = getopt(argc, argv, "a:P:u:k:p:K:t:s:A:b:B:W:v")) != -1) {
 		switch (c) {
 		case 'a': hc.addr = optarg; break;
 		case 'P': hc.port = (uint16_t)atoi(optarg); break;
@@ -412,6 +456,12 @@ main(int argc, char **argv)
 		case 'A': cfg.keepalive_s = (uint32_t)atoi(optarg); break;
 		case 'b': cfg.backoff_min_ms = (uint32_t)atoi(optarg); break;
 		case 'B': cfg.backoff_max_ms = (uint32_t)atoi(optarg); break;
+		case 'W':
+			warm_want = (uint32_t)atoi(optarg);
+			if (warm_want > VIGIL_SSH_MAX_CHANNELS)
+				warm_want = VIGIL_SSH_MAX_CHANNELS;
+			cfg.warm = warm_want ? warm_want : SSH_WARM_NONE;
+			break;
 		case 'v': vlog_set_level(VLOG_DEBUG); break;
 		default:
 			out("usage: sshprobe [-a addr] [-P port] -u user -k key "

@@ -12,8 +12,11 @@
 # counted; a refused user key counted; the connection dropped in the middle
 # of a command, then a reconnect; concurrent channels on one session and
 # the channel limit; truncation of hostile output; an exit by signal;
-# cancel; keepalives; 50 commands and 100 reconnects with the SSH arena
-# zone back to its level and the main zone untouched after start-up.
+# cancel; keepalives; warm channels (used by every command of a sequence,
+# by pairs of commands started at once, refused by a server that allows
+# one session, turned off); 50 commands
+# and 100 reconnects with the SSH arena zone back to its level and the
+# main zone untouched after start-up.
 . tests/integration/lib.sh
 
 [ -x /usr/sbin/sshd ] || skip "no /usr/sbin/sshd"
@@ -367,7 +370,7 @@ expect cancel stats exec_canceled 1
 clean_exit cancel
 
 # ---- keepalives, 50 commands, 100 reconnects: memory back to its level -------------
-probe keep wait-ready mark sleep:7000 mark stats || fail "keepalive"
+probe keep wait-ready wait-idle mark sleep:7000 mark stats || fail "keepalive"
 [ "$(fv keep stats keepalives)" -ge 2 ] || fail "keepalives: $(cat "$T/keep")"
 expect keep stats drops 0
 [ "$(sed -n 's/^mark ssh_used=//p' "$T/keep" | sort -u | wc -l)" = 1 ] ||
@@ -378,8 +381,61 @@ probe fifty wait-ready "run:virsh list" wait-idle mark "repeat:50:virsh list" \
 expect fifty repeat ok 50
 [ "$(sed -n 's/^mark ssh_used=//p' "$T/fifty" | sort -u | wc -l)" = 1 ] ||
 	fail "SSH zone not back to its level: $(grep mark "$T/fifty")"
+# One after another, every command finds a warm channel: each takes one
+# and the next is opened (and confirmed, sshd answers in order) before
+# the command ends.
+expect fifty repeat warm_used 50
+expect fifty stats channels_warm 2
+expect fifty stats warm_lost 0
 clean_exit fifty
-echo "50 commands: $(fv fifty repeat total_ms) ms, written after $(fv fifty repeat write_us_avg) us on average (max $(fv fifty repeat write_us_max))"
+
+# Two commands at once, each on a warm channel, both requests written
+# before either answer is read: each answer must reach its own channel
+# (libssh2 fails a request whose wait reads the other one's answer).
+# two:20 lets the first answer arrive before the second request is sent.
+pairs=
+i=0
+while [ $i -lt 20 ]; do pairs="$pairs two:20:true par:2:true"; i=$((i + 1)); done
+# shellcheck disable=SC2086
+probe pairs wait-ready wait-idle $pairs stats || fail "pairs: $(tail -n 5 "$T/pairs")"
+[ "$(grep -E -c '^result tag=(two|par)[01] status=0 ' "$T/pairs")" = 80 ] ||
+	fail "pairs: $(grep -v '^result.* status=0 ' "$T/pairs" | head -n 5)"
+expect pairs stats drops 0
+expect pairs stats connects 1
+[ "$(fv pairs stats warm_used)" -ge 40 ] || fail "pairs on warm channels: $(grep '^stats' "$T/pairs")"
+clean_exit pairs
+echo "50 commands: $(fv fifty repeat total_ms) ms, written after $(fv fifty repeat write_us_p50) us (p50; p99 $(fv fifty repeat write_us_p99), max $(fv fifty repeat write_us_max))"
+
+# Without warm channels every command opens its own, as with them when
+# none is left.
+probe cold -W 0 wait-ready "run:virsh list" wait-idle "par:4:virsh list" wait-idle \
+    stats || fail "cold: $(cat "$T/cold")"
+[ "$(grep -c '^result tag=.* status=0 ' "$T/cold")" = 5 ] ||
+	fail "cold results: $(cat "$T/cold")"
+expect cold stats warm_opened 0
+expect cold stats channels_warm 0
+expect cold stats channels_high 4
+clean_exit cold
+echo "without warm channels: written after $(fv cold result written_us) us"
+
+# A server that allows one session refuses the second warm channel: that
+# is counted, the session lives on and the first one serves a command.
+P1=$(free_port)
+[ -n "$P1" ] || skip "no free port"
+sed -e "s/^Port .*/Port $P1/" -e "s/^MaxSessions .*/MaxSessions 1/" \
+    -e "s|^PidFile .*|PidFile $T/sshd1.pid|" "$T/sshd_config" >"$T/sshd1_config"
+/usr/sbin/sshd -D -E "$T/sshd1.log" -f "$T/sshd1_config" >/dev/null 2>&1 &
+PIDS="$PIDS $!"
+sshd1_up() { grep -q "Server listening" "$T/sshd1.log" 2>/dev/null; }
+wait_for sshd1_up || fail "second sshd: $(tail -n 3 "$T/sshd1.log")"
+echo "[127.0.0.1]:$P1 $(cut -d' ' -f1,2 "$T/hostkey.pub")" >"$T/known_hosts.one"
+probe one -P "$P1" -K "$T/known_hosts.one" wait-ready sleep:500 stats \
+    "run:virsh list" || fail "one session: $(cat "$T/one")"
+expect one stats channels_warm 1
+[ "$(fv one stats warm_lost)" -ge 1 ] || fail "refused warm channel: $(cat "$T/one")"
+expect one stats drops 0
+expect one result status 0
+clean_exit one
 
 scenario drop
 probe cycles -b 10 wait-ready "cycle:100:virsh domjobinfo dom1" stats ||
