@@ -84,6 +84,25 @@ host_messages() {
 	jget "$1" "[h['messages'] for h in j['hosts'] if h['name']=='$2'][0]"
 }
 
+# wait_until SECONDS CMD...: retry a command every 0.1 s for up to SECONDS.
+wait_until() {
+	n=$(($1 * 10))
+	shift
+	i=0
+	until "$@"; do
+		i=$((i + 1))
+		[ $i -gt $n ] && return 1
+		sleep 0.1
+	done
+}
+
+# inventoried: the first host has an evacuation estimate, i.e. vigild has
+# its inventory (the test defines ctl, its vigilctl with the right -s).
+inventoried() {
+	ctl hosts --json >"$T/h.json" 2>/dev/null &&
+	    [ "$(jget "$T/h.json" "[h['evacuate_s'] for h in j['hosts']][0] > 0")" = True ]
+}
+
 # wait_for CMD...: retry a command for up to 10 s.
 wait_for() {
 	i=0

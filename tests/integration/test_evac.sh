@@ -36,16 +36,7 @@ ctl() { "$VIGILCTL" -s 127.0.0.1:"$S" -k "$T/noc.key" "$@"; }
 
 # Inventory: hvA's two VMs known (an evacuation estimate), the hostile
 # name refused and reported.
-inventoried() {
-	ctl hosts --json >"$T/h.json" 2>/dev/null &&
-	    [ "$(jget "$T/h.json" "[h['evacuate_s'] for h in j['hosts']][0] > 0")" = True ]
-}
-i=0
-until inventoried; do
-	i=$((i + 1))
-	[ $i -gt 150 ] && fail "no inventory of hvA: $(cat "$T/h.json")"
-	sleep 0.1
-done
+wait_until 15 inventoried || fail "no inventory of hvA: $(cat "$T/h.json")"
 grep -q 'inventory of hvA: refused 1 domain name' "$T/vigild.log" ||
 	fail "hostile name not reported"
 

@@ -78,16 +78,7 @@ lab_appl "$VIGILD" -c "$T/vigil.conf" >"$T/vigild.log" 2>&1 &
 VIGILD_PID=$!
 wait_for grep -q ': ready' "$T/vigild.log" || fail "vigild did not start"
 ctl() { lab_appl "$VIGILCTL" -s "$LAB_APPL_ADDR:$S" -k "$T/noc.key" "$@"; }
-inventoried() {
-	ctl hosts --json >"$T/h.json" 2>/dev/null &&
-	    [ "$(jget "$T/h.json" "[h['evacuate_s'] for h in j['hosts']][0] > 0")" = True ]
-}
-i=0
-until inventoried; do
-	i=$((i + 1))
-	[ $i -gt 300 ] && fail "no inventory of host A: $(cat "$T/h.json")"
-	sleep 0.1
-done
+wait_until 30 inventoried || fail "no inventory of host A: $(cat "$T/h.json")"
 
 send() { # send FILE: from host A's address, octet-counted over TCP
 	lab_on A "$PY" tests/integration/octet_send.py "$LAB_APPL_ADDR" "$P" \

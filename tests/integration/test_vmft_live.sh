@@ -35,12 +35,7 @@ have_all() {
 	"$VIGILCTL" -s 127.0.0.1:"$S" hosts --json >"$T/h.json" 2>/dev/null &&
 	    [ "$(host_messages "$T/h.json" hv)" = "$N" ]
 }
-i=0
-until have_all; do
-	i=$((i + 1))
-	[ $i -gt 600 ] && fail "not all $N messages arrived: $(cat "$T/h.json")"
-	sleep 0.1
-done
+wait_until 60 have_all || fail "not all $N messages arrived: $(cat "$T/h.json")"
 
 grep 'ALARM host hv' "$T/vigild.log" >"$T/alarms"
 [ -s "$T/alarms" ] || fail "no alarm logged"
