@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "codec.h"
 #include "err.h"
 #include "evac.h"
 #include "jobs.h"
@@ -539,15 +540,6 @@ evac_cmd_confirm(uint32_t id, char *why, size_t cap)
 
 /* ---- status ------------------------------------------------------------- */
 
-static void
-put(char *dst, size_t cap, const char *src)
-{
-	size_t n = strnlen(src, cap - 1);
-	for (size_t i = 0; i < n; i++)
-		dst[i] = src[i] >= 0x20 && src[i] < 0x7f ? src[i] : '?';
-	dst[n] = 0;
-}
-
 void
 evac_fill(vigil_MigrationsPage *pg, uint32_t max_decisions)
 {
@@ -571,15 +563,18 @@ evac_fill(vigil_MigrationsPage *pg, uint32_t max_decisions)
 			continue;
 		vigil_Job *o = &pg->jobs[pg->jobs_count++];
 		o->slot = (uint32_t)k;
-		put(o->state, sizeof(o->state), jobs_state_name(j->state));
-		put(o->vm, sizeof(o->vm), j->spec.dom);
-		put(o->source, sizeof(o->source), host_name(j->spec.src));
-		put(o->target, sizeof(o->target), host_name(j->spec.dst));
+		codec_put_printable(o->state, sizeof(o->state),
+		    jobs_state_name(j->state));
+		codec_put_printable(o->vm, sizeof(o->vm), j->spec.dom);
+		codec_put_printable(o->source, sizeof(o->source),
+		    host_name(j->spec.src));
+		codec_put_printable(o->target, sizeof(o->target),
+		    host_name(j->spec.dst));
 		o->elapsed_ms = (j->t_end ? j->t_end : now) - j->t_start;
 		o->memory_remaining = j->last.mem_remaining;
 		o->memory_total = j->last.mem_total;
 		o->iteration = j->last.iteration;
-		put(o->reason, sizeof(o->reason), j->reason);
+		codec_put_printable(o->reason, sizeof(o->reason), j->reason);
 	}
 	for (int i = 0; i < VIGIL_MAX_RECS && pg->recommendations_count <
 	    pb_arraysize(vigil_MigrationsPage, recommendations); i++) {
@@ -590,9 +585,11 @@ evac_fill(vigil_MigrationsPage *pg, uint32_t max_decisions)
 		    &pg->recommendations[pg->recommendations_count++];
 		o->id = r->id;
 		o->dry_run = r->dry;
-		put(o->vm, sizeof(o->vm), r->dom);
-		put(o->source, sizeof(o->source), host_name(r->src));
-		put(o->target, sizeof(o->target), host_name(r->dst));
+		codec_put_printable(o->vm, sizeof(o->vm), r->dom);
+		codec_put_printable(o->source, sizeof(o->source),
+		    host_name(r->src));
+		codec_put_printable(o->target, sizeof(o->target),
+		    host_name(r->dst));
 		o->estimate_s = (r->est_ms + 999) / 1000;
 	}
 	uint32_t cap = pb_arraysize(vigil_MigrationsPage, decisions);
@@ -605,12 +602,15 @@ evac_fill(vigil_MigrationsPage *pg, uint32_t max_decisions)
 		vigil_Decision *o = &pg->decisions[pg->decisions_count++];
 		o->seq = d->seq;
 		o->at_ms = d->t_ms;
-		put(o->kind, sizeof(o->kind), policy_kind_name(d->kind));
-		put(o->vm, sizeof(o->vm), d->vm);
-		put(o->source, sizeof(o->source), d->src != POLICY_NOHOST ?
+		codec_put_printable(o->kind, sizeof(o->kind),
+		    policy_kind_name(d->kind));
+		codec_put_printable(o->vm, sizeof(o->vm), d->vm);
+		codec_put_printable(o->source, sizeof(o->source),
+		    d->src != POLICY_NOHOST ?
 		    host_name(d->src) : "");
-		put(o->target, sizeof(o->target), d->dst != POLICY_NOHOST ?
+		codec_put_printable(o->target, sizeof(o->target),
+		    d->dst != POLICY_NOHOST ?
 		    host_name(d->dst) : "");
-		put(o->reason, sizeof(o->reason), d->reason);
+		codec_put_printable(o->reason, sizeof(o->reason), d->reason);
 	}
 }

@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "codec.h"
 #include "err.h"
 #include "evac.h"
 #include "frame.h"
@@ -85,9 +86,7 @@ report(int host, const struct predict_event *ev)
 		if (drain_text(&vd->ingest.drain, why->tid, text,
 		    sizeof(text)) < 0)
 			text[0] = 0;
-		for (char *q = text; *q; q++)
-			if (*q < 0x20 || *q > 0x7e)
-				*q = '?';
+		codec_put_printable(text, sizeof(text), text);
 	}
 	vlog(ev->to == HEALTH_SEVERE ? VLOG_ERR : up ? VLOG_WARN : VLOG_NOTICE,
 	    "%s host %s: %s -> %s, score %.2f at message %llu%s%s%s",

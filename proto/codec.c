@@ -141,8 +141,8 @@ put_str(char *dst, size_t cap, const char *src)
 /* Like put_str, but bytes outside printable ASCII become '?': a hostname
  * comes from a log message and may hold anything, while a protobuf
  * string must be UTF-8 (other decoders refuse the whole reply). */
-static void
-put_printable(char *dst, size_t cap, const char *src)
+void
+codec_put_printable(char *dst, size_t cap, const char *src)
 {
 	size_t n = strnlen(src, cap - 1);
 	for (size_t i = 0; i < n; i++) {
@@ -208,7 +208,7 @@ codec_fill_templates(vigil_TemplatesPage *pg, const struct ingest *in,
 			put_str(t->text, sizeof(t->text), "(evicted)");
 			continue;
 		}
-		put_printable(t->text, sizeof(t->text), text);
+		codec_put_printable(t->text, sizeof(t->text), text);
 		t->text_cut = (size_t)n >= sizeof(t->text);
 	}
 }
@@ -324,7 +324,7 @@ fill_health(vigil_HostStats *h, const struct ingest *in, uint32_t idx)
 		o->at_ms = r->t_ms;
 		if (drain_text(&in->drain, r->tid, text, sizeof(text)) < 0)
 			snprintf(text, sizeof(text), "(template retired)");
-		put_printable(o->text, sizeof(o->text), text);
+		codec_put_printable(o->text, sizeof(o->text), text);
 	}
 }
 
@@ -347,7 +347,7 @@ fill_host(vigil_HostStats *h, const struct hosts_entry *e)
 	h->parse_errors = e->c.parse_errors;
 	h->truncated = e->c.truncated;
 	h->last_seen = e->c.last_seen_s;
-	put_printable(h->last_hostname, sizeof(h->last_hostname),
+	codec_put_printable(h->last_hostname, sizeof(h->last_hostname),
 	    e->c.last_hostname);
 }
 

@@ -76,6 +76,13 @@ int codec_encode_reply(vigil_Reply *rep, uint8_t *p, size_t cap,
 /* Fills a summary from the view. */
 void codec_fill_summary(vigil_Summary *s, const struct codec_view *v);
 
+/* Copies a NUL-terminated string into a field of cap bytes, cut to fit
+ * and NUL-terminated, with every byte outside printable ASCII shown as
+ * '?' (text from a log or a hypervisor may hold anything; a protobuf
+ * string must be UTF-8, and a terminal must not see control bytes).  dst
+ * may be src. */
+void codec_put_printable(char *dst, size_t cap, const char *src);
+
 /* Fills a page of the hosts of in, with their counters and health: from
  * index first, at most max hosts (0 = as many as the page holds).  A first
  * beyond the table gives an empty page; total always says how many there
