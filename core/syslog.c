@@ -609,6 +609,53 @@ parse_5424(const unsigned char *b, size_t n, size_t i, int64_t tz,
 
 /* ---- message ------------------------------------------------------------- */
 
+#define BYTES_NUL  1u /* scan_bytes: a NUL byte */
+#define BYTES_HIGH 2u /* scan_bytes: a byte >= 0x80 */
+
+/* What kinds of bytes s[0..n) holds (BYTES_*), eight at a time: nearly
+ * every message is ASCII without NUL, and then this one pass is all the
+ * byte-level checking it needs. */
+static unsigned
+scan_bytes(const unsigned char *s, size_t n)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101);
+	const uint64_t highs = UINT64_C(0x8080808080808080);
+	uint64_t zero = 0, high = 0, w;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		high |= w;
+		/* Nonzero exactly when some byte of w is 0 (the borrow can
+		 * only mark a byte above a zero one, never invent one). */
+		zero |= (w - ones) & ~w;
+	}
+	if (i < n) {
+		/* The missing bytes are 0x01: neither zero nor high. */
+		unsigned char t[8] = {1, 1, 1, 1, 1, 1, 1, 1}, *d = t;
+		const unsigned char *q = s + i;
+		size_t r = n - i; /* 1..7, copied without a memcpy call */
+
+		if (r & 4) {
+			memcpy(d, q, 4);
+			d += 4;
+			q += 4;
+		}
+		if (r & 2) {
+			memcpy(d, q, 2);
+			d += 2;
+			q += 2;
+		}
+		if (r & 1)
+			*d = *q;
+		memcpy(&w, t, 8);
+		high |= w;
+		zero |= (w - ones) & ~w;
+	}
+	return ((zero & highs) ? BYTES_NUL : 0u) |
+	    ((high & highs) ? BYTES_HIGH : 0u);
+}
+
 /* 1 when s[0..n) is well-formed UTF-8 (RFC 3629: no overlong forms, no
  * surrogates, nothing above U+10FFFF). */
 static int
@@ -671,6 +718,7 @@ syslog_parse(const struct syslog_cfg *cfg, const char *buf, size_t len,
 	const unsigned char *b = (const unsigned char *)buf;
 	int64_t tz = cfg != NULL ? cfg->tz_offset_s : 0;
 	size_t n, i = 0;
+	unsigned bytes;
 	int done = 0;
 
 	if (out == NULL || (buf == NULL && len > 0))
@@ -688,7 +736,8 @@ syslog_parse(const struct syslog_cfg *cfg, const char *buf, size_t len,
 	now_s = now_s < NOW_MIN ? NOW_MIN : now_s > NOW_MAX ? NOW_MAX : now_s;
 
 	n = syslog_trim(buf, len);
-	if (n > 0 && memchr(b, 0, n) != NULL)
+	bytes = scan_bytes(b, n);
+	if (bytes & BYTES_NUL)
 		out->flags |= SYSLOG_F_NUL;
 
 	if (n > 0 && b[0] == '<') {
@@ -742,7 +791,9 @@ syslog_parse(const struct syslog_cfg *cfg, const char *buf, size_t len,
 		out->text_len -= 3;
 		out->flags |= SYSLOG_F_BOM;
 	}
-	if (!utf8_ok((const unsigned char *)out->text, out->text_len))
+	/* The text lies inside b[0..n): pure ASCII there is valid UTF-8. */
+	if ((bytes & BYTES_HIGH) &&
+	    !utf8_ok((const unsigned char *)out->text, out->text_len))
 		out->flags |= SYSLOG_F_BADUTF8;
 	{
 		size_t k = 0;

@@ -454,6 +454,38 @@ TEST(syslog_trailing_nul_trimmed_not_flagged)
 	CHECK_MEM(m.text, m.text_len, "ab");
 }
 
+/* The byte checks read eight bytes at a time: a NUL or a byte >= 0x80 is
+ * seen at every offset and in every tail length, and a high byte in the
+ * header alone does not make the (ASCII) text invalid. */
+TEST(syslog_nul_and_high_bytes_seen_at_every_offset)
+{
+	static const char head[] = "<13>1 - h a - - - ";
+	char buf[64];
+	size_t hl = sizeof head - 1;
+
+	for (size_t tl = 1; tl <= 24; tl++) {
+		for (size_t at = 0; at < tl; at++) {
+			struct syslog_msg m;
+
+			memcpy(buf, head, hl);
+			memset(buf + hl, 'a', tl);
+			m = parse_n(buf, hl + tl, NOW);
+			CHECK_EQ(m.flags & (SYSLOG_F_NUL | SYSLOG_F_BADUTF8), 0);
+			buf[hl + at] = '\0';
+			buf[hl + tl] = 'z'; /* past the end: never read */
+			m = parse_n(buf, hl + tl, NOW);
+			CHECK_EQ(m.flags & SYSLOG_F_NUL,
+			    at + 1 < tl ? SYSLOG_F_NUL : 0u);
+			buf[hl + at] = (char)0xFF;
+			m = parse_n(buf, hl + tl, NOW);
+			CHECK(m.flags & SYSLOG_F_BADUTF8);
+			CHECK_EQ(m.flags & SYSLOG_F_NUL, 0);
+		}
+	}
+	struct syslog_msg m = parse("<13>1 - h\xC3\xA9 a - - - ascii text");
+	CHECK_EQ(m.flags & SYSLOG_F_BADUTF8, 0);
+}
+
 TEST(syslog_invalid_utf8_flagged)
 {
 	static const char *bad[] = { "\xC3\x28", "\xC0\xAF", "\xED\xA0\x80",
