@@ -4,9 +4,10 @@
  * What it does: a small state machine fed chunks of any size.  At the
  * start of each message the first byte chooses the framing (RFC 6587
  * §3.4: a digit means octet counting, anything else is LF-terminated).
- * Octet-counted bodies are copied with one memcpy per chunk; LF-delimited
- * ones are searched with memchr, so the cost is linear in the bytes fed and
- * independent of how the stream is cut into chunks.
+ * A message that arrives whole in one chunk is handed out in place; one
+ * cut across chunks is assembled in buf, one memcpy per chunk.
+ * LF-delimited messages are searched with memchr, so the cost is linear
+ * in the bytes fed and independent of how the stream is cut into chunks.
  *
  * What it does not do: parse messages, allocate, or look at the bytes of a
  * message beyond finding its end.
@@ -64,15 +65,16 @@ append(struct frame *f, const char *s, size_t n)
 	f->orig_len += n;
 }
 
-/* Hand out the assembled message and get ready for the next one.  The
- * bytes stay in buf until the next call overwrites them, which is the
- * lifetime frame.h promises. */
+/* Hand out the message and get ready for the next one: the len bytes at
+ * p, which are either the ones assembled in buf (they stay there until
+ * the next call overwrites them) or, for a message that arrived whole in
+ * one chunk, the caller's own bytes, not copied (see frame.h). */
 static void
-emit(struct frame *f, int octet, const char **msg, size_t *msg_len,
-    int *truncated)
+emit(struct frame *f, int octet, const char *p, size_t len,
+    const char **msg, size_t *msg_len, int *truncated)
 {
-	*msg = f->buf;
-	*msg_len = f->len;
+	*msg = p;
+	*msg_len = len;
 	*truncated = f->orig_len > sizeof f->buf;
 	f->stats.messages++;
 	if (octet)
@@ -146,11 +148,25 @@ frame_feed(struct frame *f, const char *data, size_t len, size_t *used,
 			size_t take = f->want < (uint64_t)avail
 			    ? (size_t)f->want : avail;
 
+			if (f->orig_len == 0 && take == f->want) {
+				/* Whole in this chunk: hand out a view. */
+				const char *p = data + i;
+				size_t k = take < sizeof f->buf
+				    ? take : sizeof f->buf;
+
+				f->orig_len = take;
+				i += take;
+				emit(f, 1, p, k, msg, msg_len, truncated);
+				f->stats.bytes += i;
+				*used = i;
+				return 1;
+			}
 			append(f, data + i, take);
 			i += take;
 			f->want -= take;
 			if (f->want == 0) {
-				emit(f, 1, msg, msg_len, truncated);
+				emit(f, 1, f->buf, f->len, msg, msg_len,
+				    truncated);
 				f->stats.bytes += i;
 				*used = i;
 				return 1;
@@ -184,8 +200,17 @@ frame_feed(struct frame *f, const char *data, size_t len, size_t *used,
 			if (n > 0 && s[n - 1] == '\r')
 				n--;
 			f->cr_pending = 0;
-			append(f, s, n);
 			i += seg + 1;
+			if (f->orig_len == 0 && n > 0) {
+				/* Whole in this chunk: hand out a view. */
+				f->orig_len = n;
+				emit(f, 0, s, n < sizeof f->buf ? n
+				    : sizeof f->buf, msg, msg_len, truncated);
+				f->stats.bytes += i;
+				*used = i;
+				return 1;
+			}
+			append(f, s, n);
 			if (f->orig_len == 0) {
 				/* Lone LF or CRLF: keep-alives and blank
 				 * lines, nothing to parse (RFC 6587 has no
@@ -194,7 +219,7 @@ frame_feed(struct frame *f, const char *data, size_t len, size_t *used,
 				clear_msg(f);
 				break;
 			}
-			emit(f, 0, msg, msg_len, truncated);
+			emit(f, 0, f->buf, f->len, msg, msg_len, truncated);
 			f->stats.bytes += i;
 			*used = i;
 			return 1;
@@ -247,7 +272,7 @@ frame_finish(struct frame *f, const char **msg, size_t *msg_len,
 		/* The sender went away mid-message (it may have crashed:
 		 * its last words matter), so deliver what arrived, marked
 		 * as cut. */
-		emit(f, 1, msg, msg_len, truncated);
+		emit(f, 1, f->buf, f->len, msg, msg_len, truncated);
 		*truncated = 1;
 		return 1;
 	case FRAME_S_LF:
@@ -258,7 +283,7 @@ frame_finish(struct frame *f, const char **msg, size_t *msg_len,
 				f->stats.empty++;
 			break;
 		}
-		emit(f, 0, msg, msg_len, truncated);
+		emit(f, 0, f->buf, f->len, msg, msg_len, truncated);
 		return 1;
 	default:
 		break;

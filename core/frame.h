@@ -75,8 +75,10 @@ void frame_init(struct frame *f);
 /*
  * Feed len bytes of the stream.  Consumes as much of data as it can,
  * stores the count in *used (always > 0 when len > 0) and returns:
- *   1  a complete message is ready: *msg / *msg_len point into f->buf
- *      (valid until the next call on f), *msg_len <= VIGIL_MAX_MSG, and
+ *   1  a complete message is ready: *msg / *msg_len point into f->buf,
+ *      or into data itself when the message arrived whole in this call
+ *      (valid until the next call on f and while data is unchanged),
+ *      *msg_len <= VIGIL_MAX_MSG, and
  *      *truncated is 1 when the original message was longer than
  *      VIGIL_MAX_MSG (the rest is skipped, the stream stays in sync);
  *   0  all of data consumed, need more (*msg NULL, *msg_len 0);
@@ -87,7 +89,7 @@ void frame_init(struct frame *f);
  * The caller loops:
  *   while (len) { r = frame_feed(f, p, len, &used, &m, &n, &t);
  *                 p += used; len -= used; if (r < 0) close; ... }
- * data is only read, never kept.
+ * data is only read, never kept beyond the message handed out.
  */
 int frame_feed(struct frame *f, const char *data, size_t len, size_t *used,
     const char **msg, size_t *msg_len, int *truncated);

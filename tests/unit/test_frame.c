@@ -25,12 +25,16 @@ struct out {
 static struct frame fr;
 static struct out o1, o2;
 
+/* A message is a view into fr.buf or, when it arrived whole, into the
+ * bytes of the call that returned it (in[0..in_len)), never elsewhere. */
 static void
-take(struct out *o, const char *m, size_t n, int t)
+take(struct out *o, const char *m, size_t n, int t, const char *in,
+    size_t in_len)
 {
 	CHECK(o->n < MAXOUT);
 	CHECK(n <= VIGIL_MAX_MSG);
-	CHECK(m >= fr.buf && m + n <= fr.buf + sizeof fr.buf);
+	CHECK((m >= fr.buf && m + n <= fr.buf + sizeof fr.buf) ||
+	    (in != NULL && m >= in && m + n <= in + in_len));
 	memcpy(o->msg[o->n], m, n);
 	o->msg[o->n][n] = 0;
 	o->len[o->n] = n;
@@ -55,15 +59,14 @@ run(struct out *o, const char *s, size_t n, size_t chunk)
 			int t, r = frame_feed(&fr, p, len, &used, &m, &ml, &t);
 
 			CHECK(used > 0 && used <= len);
+			if (r == 1)
+				take(o, m, ml, t, p, used);
 			p += used;
 			len -= used;
-			if (r == 1) {
-				take(o, m, ml, t);
-			} else if (r < 0) {
+			if (r < 0) {
 				o->err = r;
 				return;
-			} else {
-				CHECK_EQ(r, 0);
+			} else if (r == 0) {
 				CHECK_EQ(len, 0);
 			}
 		}
@@ -74,7 +77,7 @@ run(struct out *o, const char *s, size_t n, size_t chunk)
 		int t, r = frame_finish(&fr, &m, &ml, &t);
 
 		if (r == 1) {
-			take(o, m, ml, t);
+			take(o, m, ml, t, NULL, 0);
 			o->finished = 1;
 		}
 		CHECK(r == 0 || r == 1);
@@ -453,6 +456,45 @@ TEST(frame_message_valid_until_next_call)
 	CHECK_MEM(m, ml, "<13>one");
 	CHECK_EQ(frame_feed(&fr, "<13>two\n", 8, &used, &m, &ml, &t), 1);
 	CHECK_MEM(m, ml, "<13>two");
+}
+
+TEST(frame_whole_message_is_a_view_split_one_is_copied)
+{
+	static char s[VIGIL_MAX_MSG + 64];
+	const char *m;
+	size_t ml, used, n;
+	int t;
+
+	/* Whole in the chunk: handed out in place, both framings. */
+	frame_init(&fr);
+	const char *in = "7 <13>abc<13>lf\r\n";
+	CHECK_EQ(frame_feed(&fr, in, strlen(in), &used, &m, &ml, &t), 1);
+	CHECK(m == in + 2);
+	CHECK_MEM(m, ml, "<13>abc");
+	CHECK_EQ(frame_feed(&fr, in + used, strlen(in) - used, &used, &m, &ml,
+	    &t), 1);
+	CHECK(m == in + 9);
+	CHECK_MEM(m, ml, "<13>lf");
+	CHECK_EQ(t, 0);
+
+	/* Over the limit but whole: the view is cut and flagged. */
+	n = (size_t)snprintf(s, sizeof s, "%u ", VIGIL_MAX_MSG + 5);
+	memset(s + n, 'x', VIGIL_MAX_MSG + 5);
+	frame_init(&fr);
+	CHECK_EQ(frame_feed(&fr, s, n + VIGIL_MAX_MSG + 5, &used, &m, &ml, &t),
+	    1);
+	CHECK_EQ(used, n + VIGIL_MAX_MSG + 5);
+	CHECK(m == s + n);
+	CHECK_EQ(ml, VIGIL_MAX_MSG);
+	CHECK_EQ(t, 1);
+	CHECK_EQ(fr.stats.truncated, 1);
+
+	/* Split across two calls: assembled in buf. */
+	frame_init(&fr);
+	CHECK_EQ(frame_feed(&fr, "<13>sp", 6, &used, &m, &ml, &t), 0);
+	CHECK_EQ(frame_feed(&fr, "lit\n", 4, &used, &m, &ml, &t), 1);
+	CHECK(m == fr.buf);
+	CHECK_MEM(m, ml, "<13>split");
 }
 
 TEST(frame_many_messages_counted)
