@@ -260,15 +260,16 @@ static int
 month_of(const unsigned char *b)
 {
 	static const char names[] = "janfebmaraprmayjunjulaugsepoctnovdec";
+	/* ASCII case folding: senders differ in case. */
+	uint32_t key = (uint32_t)(b[0] | 0x20) << 16 |
+	    (uint32_t)(b[1] | 0x20) << 8 | (uint32_t)(b[2] | 0x20);
 
 	for (int m = 0; m < 12; m++) {
-		int same = 1;
+		const char *p = names + m * 3;
 
-		for (int k = 0; k < 3; k++)
-			/* ASCII case folding: senders differ in case. */
-			if ((b[k] | 0x20) != (unsigned char)names[m * 3 + k])
-				same = 0;
-		if (same)
+		if (key == ((uint32_t)(unsigned char)p[0] << 16 |
+		    (uint32_t)(unsigned char)p[1] << 8 |
+		    (uint32_t)(unsigned char)p[2]))
 			return m + 1;
 	}
 	return 0;
@@ -328,6 +329,16 @@ parse_3164_date(const unsigned char *b, size_t n, size_t i, int64_t tz,
 
 		ny = year_from_days(floor_div(now_s + tz, SECS_PER_DAY));
 
+		/* Within 182 days of now in this year: the other years are
+		 * at least 365 - 182 days away, so this one is the nearest
+		 * (the usual case, decided with one date). */
+		best = epoch_of(&t, ny, tz, &ok);
+		if (ok && best - now_s < 182 * SECS_PER_DAY &&
+		    now_s - best < 182 * SECS_PER_DAY) {
+			*ts = best;
+			*us = t.us;
+			return k - i;
+		}
 		for (int64_t y = ny - 1; y <= ny + 1; y++) {
 			int64_t e = epoch_of(&t, y, tz, &ok);
 			int64_t d = e > now_s ? e - now_s : now_s - e;
