@@ -4,7 +4,8 @@
 # /dev/null on the same machine.
 #
 # Run by tests/bench/run.sh from the repository root with VIGIL_BUILD set.
-# Three runs, each printing (RUN = udp, tcp, udp_niced):
+# Three runs, each of three trials, printing the trials' medians
+# (RUN = udp, tcp, udp_niced):
 #   bench: ingest_<RUN>_vigild <n> msg/s
 #   bench: ingest_<RUN>_loss_vigild <n> msg    (sent but not counted)
 #   bench: ingest_<RUN>_rsyslog <n> msg/s
@@ -55,7 +56,9 @@
 # CPU at moderate rates.
 #
 # Knobs (environment): BENCH_INGEST_N (messages per run, 1000000),
-# BENCH_INGEST_K (senders, 4).  Exit 0 when every figure was measured
+# BENCH_INGEST_K (senders, 4), BENCH_INGEST_RUNS (which runs, in order;
+# default "udp tcp udp_niced"), BENCH_INGEST_TRIALS (trials per run, odd,
+# 3).  Exit 0 when every figure was measured
 # (whatever the ratio), 1 when a run failed.  Without rsyslogd the
 # rsyslog lines and ratios are left out, with a note.
 set -u
@@ -64,6 +67,8 @@ VIGILD=${VIGILD:-$VIGIL_BUILD/vigild}
 VIGILCTL=${VIGILCTL:-$VIGIL_BUILD/vigilctl}
 N=${BENCH_INGEST_N:-1000000}
 K=${BENCH_INGEST_K:-4}
+RUNS=${BENCH_INGEST_RUNS:-udp tcp udp_niced}
+TRIALS=${BENCH_INGEST_TRIALS:-3}
 PY=/usr/bin/python3
 RSYSLOGD=$(command -v rsyslogd 2>/dev/null || echo /usr/sbin/rsyslogd)
 LOADGEN=$VIGIL_BUILD/bench/loadgen
@@ -290,21 +295,42 @@ print("ingest: %s %s: counted %d of %d (%.1f%% lost) in %.3f s; "
 	    "$N" "$C" "$M_T0" "$M_TEND" "$M_CPU" "$1" "$2" "$DIAG"
 }
 
-# run LABEL PROTO NICE: both receivers, one after the other, same load.
+# median of the arguments (an odd count of numbers)
+median() {
+	printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"
+}
+
+# run LABEL PROTO NICE: both receivers, one after the other, same load,
+# TRIALS times over (vigild, rsyslog, vigild, rsyslog, ...); the figures
+# are the medians, each trial's ratio is printed too.
 run() {
-	run_vigild "$2" "$3"
-	report "$1" vigild
-	VRATE=$RATE
-	VLOSS=$((N - C))
-	if [ $have_rsyslog = 1 ]; then
-		run_rsyslog "$2" "$3"
-		report "$1" rsyslog
-		RRATE=$RATE
-		RLOSS=$((N - C))
-	fi
+	VR= VL= RR= RL= PAIRS=
+	t=0
+	while [ $t -lt "$TRIALS" ]; do
+		t=$((t + 1))
+		run_vigild "$2" "$3"
+		report "$1" vigild
+		VR="$VR $RATE"
+		VL="$VL $((N - C))"
+		v=$RATE
+		if [ $have_rsyslog = 1 ]; then
+			run_rsyslog "$2" "$3"
+			report "$1" rsyslog
+			RR="$RR $RATE"
+			RL="$RL $((N - C))"
+			PAIRS="$PAIRS $($PY -c 'import sys
+v, r = float(sys.argv[1]), float(sys.argv[2])
+print("%.2f" % (v / r if r else 0))' "$v" "$RATE")"
+		fi
+	done
+	# shellcheck disable=SC2086 # word splitting is the point
+	VRATE=$(median $VR) VLOSS=$(median $VL)
 	echo "bench: ingest_${1}_vigild $VRATE msg/s"
 	echo "bench: ingest_${1}_loss_vigild $VLOSS msg"
 	[ $have_rsyslog = 1 ] || return 0
+	# shellcheck disable=SC2086
+	RRATE=$(median $RR) RLOSS=$(median $RL)
+	echo "ingest: ${1}: ratio in each trial:$PAIRS"
 	echo "bench: ingest_${1}_rsyslog $RRATE msg/s"
 	echo "bench: ingest_${1}_loss_rsyslog $RLOSS msg"
 	echo "bench: ingest_${1}_ratio $($PY -c 'import sys
@@ -317,7 +343,12 @@ have_rsyslog=1
 [ $have_rsyslog = 1 ] ||
 	echo "ingest: rsyslogd not installed (Debian package rsyslog):" \
 	    "no comparison"
-run udp udp 0
-run tcp tcp 0
-run udp_niced udp 19
+for r in $RUNS; do
+	case $r in
+	udp) run udp udp 0 ;;
+	tcp) run tcp tcp 0 ;;
+	udp_niced) run udp_niced udp 19 ;;
+	*) die "unknown run $r (BENCH_INGEST_RUNS)" ;;
+	esac
+done
 exit 0
