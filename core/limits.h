@@ -45,14 +45,27 @@
 #define VIGIL_MAX_OCTET_DIGITS 8
 #endif
 
-/* Datagrams read per UDP wake-up (libuv's recvmmsg batch).  Bounds the work
- * of one callback so the loop cannot starve; the rest waits in the kernel's
- * socket buffer.  Costs VIGIL_UDP_BATCH * VIGIL_MAX_MSG bytes. */
+/* Datagrams per recvmmsg(2) of the UDP reader thread.  Costs
+ * VIGIL_UDP_BATCH * VIGIL_MAX_MSG bytes of slots. */
 #ifndef VIGIL_UDP_BATCH
 #define VIGIL_UDP_BATCH 32
 #endif
 
-/* After a UDP wake-up that read fewer than half a batch, reading pauses
+/* The ring between the UDP reader thread and the loop: each datagram takes
+ * its length plus a 40-byte header, so the default holds some 20,000
+ * typical lines, tens of milliseconds at full rate.  When it is full the
+ * reader waits and the kernel's socket buffer fills. */
+#ifndef VIGIL_UDP_RING_BYTES
+#define VIGIL_UDP_RING_BYTES (4u << 20)
+#endif
+
+/* Datagrams the loop delivers from the ring in one turn; bounds the work
+ * of a callback so that TCP, status and timers get their turn. */
+#ifndef VIGIL_UDP_TURN
+#define VIGIL_UDP_TURN 512
+#endif
+
+/* After a UDP read that returned fewer than half a batch, reading pauses
  * this many milliseconds so the next recvmmsg finds a full batch: one
  * wake-up per datagram costs more CPU than parsing it.  Adds at most this
  * latency; the socket buffer (4 MiB) holds several ms of line rate. */
@@ -449,6 +462,10 @@
 
 /* ---- impossible combinations ------------------------------------------- */
 
+#if (VIGIL_UDP_RING_BYTES & (VIGIL_UDP_RING_BYTES - 1)) != 0 || \
+    VIGIL_UDP_RING_BYTES > (1u << 30) || VIGIL_UDP_RING_BYTES < 4 * VIGIL_MAX_MSG
+#error "VIGIL_UDP_RING_BYTES must be a power of two, at most 1 GiB and at least 4 * VIGIL_MAX_MSG"
+#endif
 #if VIGIL_MAX_MSG < 480
 #error "VIGIL_MAX_MSG must be at least 480 (RFC 3164 minimum)"
 #endif

@@ -469,7 +469,7 @@ main(int argc, char **argv)
 		return 3;
 	}
 	write_pidfile(vd->cfg.pidfile);
-	if (drop_privileges(vd->cfg.user) < 0)
+	if (drop_privileges(vd->cfg.user) < 0 || syslog_net_run() < 0)
 		return 3;
 
 	/* One turn of the loop lets libuv finish its own set-up (signal

@@ -1,11 +1,15 @@
 /*
  * syslog_net.c - syslog over UDP and TCP (see syslog_net.h).
  *
- * UDP: the socket is ours (not a uv_udp_t) so that one recvmmsg(2) fills
- * VIGIL_UDP_BATCH fixed slots of max_message bytes; MSG_TRUNC reports
- * datagrams that were longer, which are kept truncated and counted.  One
- * batch per wake-up bounds the work of a callback; epoll is level
- * triggered, so the rest is read on the next turn of the loop.
+ * UDP: one reader thread does nothing but recvmmsg(2) into
+ * VIGIL_UDP_BATCH fixed slots and copy each datagram, with its source
+ * address, into a fixed ring (VIGIL_UDP_RING_BYTES); it wakes the loop
+ * with a uv_async.  The loop parses, mines and counts as for every other
+ * input.  The kernel's receive work, a good half of what a datagram
+ * costs, thus runs beside the loop instead of in it.  When the ring is
+ * full the reader waits and the kernel's socket buffer takes the rest, as
+ * with a busy loop.  MSG_TRUNC reports datagrams longer than a slot;
+ * they and those over max_message are kept truncated and counted.
  *
  * TCP: a fixed pool of connections, each with its RFC 6587 framer.  A
  * connection beyond the pool, or from a source that is not configured,
@@ -13,10 +17,15 @@
  * closes idle connections.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "codec.h"
@@ -30,6 +39,8 @@
 #define READ_CHUNK 16384   /* bytes read per TCP read callback */
 #define REJECT_SLOTS 4     /* handles for accept-then-close */
 #define UDP_RCVBUF (4 << 20)
+#define UDP_STOP_MS 200      /* the reader's receive timeout */
+#define UDP_STACK (64 << 10) /* the reader's stack: it calls little */
 
 struct conn {
 	uv_tcp_t h;
@@ -42,14 +53,38 @@ struct conn {
 };
 
 static struct vigild *vd;
+/* UDP.  The reader thread owns the socket and the batch slots below; it
+ * copies each datagram into the ring as one record and publishes its
+ * write position.  The loop owns everything else and publishes its read
+ * position.  Positions only grow; a record never straddles the ring's
+ * end (a record of size 0 says "go on at the start"). */
+struct udp_rec {
+	uint32_t size; /* bytes of the record, header included, 8-aligned */
+	uint32_t len;  /* datagram bytes stored after the header */
+	uint32_t orig; /* the datagram's real length */
+	uint32_t pad;
+	struct hosts_addr src;
+};
+#define UDP_REC_HDR ((sizeof(struct udp_rec) + 7u) & ~(size_t)7u)
 static int udp_fd = -1;
-static uv_poll_t udp_poll;
-static uv_timer_t udp_nap;
-static int udp_on;
+static int udp_on, udp_running;
+static pthread_t udp_thread;
+static uv_async_t udp_async;
 static char udp_buf[VIGIL_UDP_BATCH][VIGIL_MAX_MSG];
 static struct mmsghdr udp_msgs[VIGIL_UDP_BATCH];
 static struct iovec udp_iov[VIGIL_UDP_BATCH];
 static struct sockaddr_storage udp_from[VIGIL_UDP_BATCH];
+static _Alignas(8) unsigned char udp_ring[VIGIL_UDP_RING_BYTES];
+/* Ring positions, modulo 2^32 (the ring's size divides it): 32-bit
+ * atomics are lock-free on every target, 64-bit ones are not on armel.
+ * They start two rings short of the wrap (as the kernel's jiffies start
+ * short of theirs), so every run, and every test, goes across it. */
+#define UDP_POS0 ((uint32_t)0 - 2u * VIGIL_UDP_RING_BYTES)
+static _Atomic uint32_t udp_wr = UDP_POS0, udp_rd = UDP_POS0;
+static _Atomic int udp_quit;
+/* The reader's counters; the loop adds what they grew by to vd->net. */
+static _Atomic uint32_t udp_reads, udp_errs, udp_naps, udp_full;
+static uint32_t seen_reads, seen_errs, seen_naps, seen_full;
 
 static uv_tcp_t tcp_listener;
 static int tcp_on;
@@ -128,63 +163,169 @@ health_cb(uv_timer_t *t)
 	}
 }
 
-static void udp_cb(uv_poll_t *h, int status, int events);
+/* ---- UDP ----------------------------------------------------------------- */
 
 static void
-udp_wake(uv_timer_t *t)
+nap_ms(long ms)
 {
-	(void)t;
-	uv_poll_start(&udp_poll, UV_READABLE, udp_cb);
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
 }
 
-static void
-udp_cb(uv_poll_t *h, int status, int events)
+/* One recvmmsg(2) into the slots: blocks until a datagram is there (or
+ * the receive timeout), then takes what else is queued (MSG_WAITFORONE).
+ * MSG_TRUNC makes msg_len the datagram's real length. */
+static int
+udp_read(void)
 {
-	(void)h;
-	if (status < 0 || !(events & UV_READABLE))
-		return;
-	unsigned cap = vd->cfg.max_msg;
 	for (int i = 0; i < VIGIL_UDP_BATCH; i++) {
 		udp_iov[i].iov_base = udp_buf[i];
-		udp_iov[i].iov_len = cap;
+		udp_iov[i].iov_len = VIGIL_MAX_MSG;
 		memset(&udp_msgs[i].msg_hdr, 0, sizeof(udp_msgs[i].msg_hdr));
 		udp_msgs[i].msg_hdr.msg_iov = &udp_iov[i];
 		udp_msgs[i].msg_hdr.msg_iovlen = 1;
 		udp_msgs[i].msg_hdr.msg_name = &udp_from[i];
 		udp_msgs[i].msg_hdr.msg_namelen = sizeof(udp_from[i]);
 	}
-	/* MSG_TRUNC makes msg_len the datagram's real length. */
-	int n = recvmmsg(udp_fd, udp_msgs, VIGIL_UDP_BATCH,
-	    MSG_DONTWAIT | MSG_TRUNC, NULL);
-	if (n < 0) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			vd->net.udp_errors++;
-		return;
+	return recvmmsg(udp_fd, udp_msgs, VIGIL_UDP_BATCH,
+	    MSG_WAITFORONE | MSG_TRUNC, NULL);
+}
+
+/* Append datagram i to the ring at *w, waiting while the ring is full.
+ * Returns 0, or -1 when asked to quit. */
+static int
+udp_put(int i, uint32_t *w)
+{
+	size_t len = udp_msgs[i].msg_len;
+	if (len > VIGIL_MAX_MSG)
+		len = VIGIL_MAX_MSG;
+	uint32_t need = (uint32_t)((UDP_REC_HDR + len + 7u) & ~(size_t)7u);
+	uint32_t at = *w % VIGIL_UDP_RING_BYTES;
+	uint32_t pad = VIGIL_UDP_RING_BYTES - at < need
+	    ? VIGIL_UDP_RING_BYTES - at : 0;
+	/* Unsigned differences: right across the 2^32 wrap. */
+	while ((uint32_t)(*w + pad + need - atomic_load_explicit(&udp_rd,
+	    memory_order_acquire)) > VIGIL_UDP_RING_BYTES) {
+		/* The loop is behind: what is published is taken first. */
+		atomic_store_explicit(&udp_wr, *w, memory_order_release);
+		uv_async_send(&udp_async);
+		atomic_fetch_add(&udp_full, 1);
+		if (atomic_load(&udp_quit))
+			return -1;
+		nap_ms(VIGIL_UDP_NAP_MS);
 	}
-	if (n == 0)
-		return;
-	vd->net.udp_batches++;
-	if (n < VIGIL_UDP_BATCH / 2) {
-		/* A trickle: nap so the next read takes a batch (see limits.h). */
-		uv_poll_stop(&udp_poll);
-		uv_timer_start(&udp_nap, udp_wake, VIGIL_UDP_NAP_MS, 0);
-		vd->net.udp_naps++;
+	if (pad) {
+		/* Not enough room before the end: a size-0 record there. */
+		((struct udp_rec *)(udp_ring + at))->size = 0;
+		*w += pad;
+		at = 0;
 	}
+	struct udp_rec *r = (struct udp_rec *)(udp_ring + at);
+	r->size = (uint32_t)need;
+	r->len = (uint32_t)len;
+	r->orig = udp_msgs[i].msg_hdr.msg_flags & MSG_TRUNC &&
+	    udp_msgs[i].msg_len <= VIGIL_MAX_MSG
+	    ? VIGIL_MAX_MSG + 1u : (uint32_t)udp_msgs[i].msg_len;
+	netaddr_from_sockaddr((struct sockaddr *)&udp_from[i], &r->src);
+	memcpy(udp_ring + at + UDP_REC_HDR, udp_buf[i], len);
+	*w += need;
+	return 0;
+}
+
+/* The reader thread: moves datagrams from the kernel into the ring and
+ * wakes the loop.  It touches nothing else of vigild's: no state, no
+ * log, no allocation.  The socket's receive timeout bounds how long a
+ * stop can go unseen. */
+static void *
+udp_reader(void *arg)
+{
+	uint32_t w = atomic_load(&udp_wr);
+	(void)arg;
+	while (!atomic_load(&udp_quit)) {
+		int n = udp_read();
+		if (n <= 0) {
+			if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR && !atomic_load(&udp_quit)) {
+				atomic_fetch_add(&udp_errs, 1);
+				uv_async_send(&udp_async); /* counters */
+				nap_ms(VIGIL_UDP_NAP_MS); /* not a busy loop */
+			}
+			continue;
+		}
+		atomic_fetch_add(&udp_reads, 1);
+		uint32_t before = w;
+		for (int i = 0; i < n; i++)
+			if (udp_put(i, &w) < 0)
+				return NULL;
+		/* The loop is only woken when it has taken everything
+		 * before this batch: otherwise it is still at work and sees
+		 * the new write position when it looks again at the end of
+		 * its turn.  (Both sides store, then load, sequentially
+		 * consistent: one of them sees the other.) */
+		atomic_store(&udp_wr, w);
+		if ((int32_t)(atomic_load(&udp_rd) - before) >= 0)
+			uv_async_send(&udp_async);
+		if (n < VIGIL_UDP_BATCH / 2) {
+			/* A trickle: nap so the next read takes a batch and
+			 * the loop wakes once for it (see limits.h). */
+			atomic_fetch_add(&udp_naps, 1);
+			nap_ms(VIGIL_UDP_NAP_MS);
+		}
+	}
+	return NULL;
+}
+
+/* Add what a reader counter grew by since the loop last looked. */
+static void
+fold(uint64_t *dst, _Atomic uint32_t *src, uint32_t *seen)
+{
+	uint32_t v = atomic_load_explicit(src, memory_order_relaxed);
+	*dst += (uint32_t)(v - *seen);
+	*seen = v;
+}
+
+/* The loop's side: deliver what the reader published, at most
+ * VIGIL_UDP_TURN datagrams per turn of the loop (then it wakes itself
+ * for the rest), handing the space back as it goes. */
+static void
+udp_async_cb(uv_async_t *h)
+{
+	uint32_t w = atomic_load_explicit(&udp_wr, memory_order_acquire);
+	uint32_t r = atomic_load_explicit(&udp_rd, memory_order_relaxed);
+	unsigned cap = vd->cfg.max_msg, k = 0;
 	int64_t now = vigild_wall_s();
-	for (int i = 0; i < n; i++) {
-		struct hosts_addr src;
-		size_t orig = udp_msgs[i].msg_len, len = orig;
+
+	(void)h;
+	while (r != w && k < VIGIL_UDP_TURN) {
+		uint32_t at = r % VIGIL_UDP_RING_BYTES;
+		const struct udp_rec *rec =
+		    (const struct udp_rec *)(udp_ring + at);
+		if (rec->size == 0) {
+			r += VIGIL_UDP_RING_BYTES - at;
+			continue;
+		}
+		const char *m = (const char *)udp_ring + at + UDP_REC_HDR;
+		size_t len = rec->len;
 		int trunc = 0;
-		if (len > cap || (udp_msgs[i].msg_hdr.msg_flags & MSG_TRUNC)) {
-			len = cap;
+		if (rec->orig > cap) {
+			len = len < cap ? len : cap;
 			trunc = 1;
 			vd->net.udp_truncated++;
 		}
 		vd->net.udp_datagrams++;
-		netaddr_from_sockaddr((struct sockaddr *)&udp_from[i], &src);
-		deliver(&src, udp_buf[i], trim_tail(udp_buf[i], len), orig,
-		    trunc, now);
+		deliver(&rec->src, m, trim_tail(m, len), rec->orig, trunc, now);
+		r += rec->size;
+		if (++k % VIGIL_UDP_BATCH == 0)
+			atomic_store_explicit(&udp_rd, r,
+			    memory_order_release);
 	}
+	atomic_store(&udp_rd, r);
+	fold(&vd->net.udp_batches, &udp_reads, &seen_reads);
+	fold(&vd->net.udp_errors, &udp_errs, &seen_errs);
+	fold(&vd->net.udp_naps, &udp_naps, &seen_naps);
+	fold(&vd->net.udp_ring_full, &udp_full, &seen_full);
+	if (r != atomic_load(&udp_wr))
+		uv_async_send(&udp_async); /* the rest on the next turn */
 }
 
 static int
@@ -197,8 +338,7 @@ udp_start(void)
 	int one = 1, rcv = UDP_RCVBUF;
 
 	netaddr_listen_name(l, name, sizeof(name));
-	udp_fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0);
+	udp_fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (udp_fd < 0) {
 		vlog(VLOG_ERR, "syslog udp %s: socket: %s", name, strerror(errno));
 		return VIGIL_EIO;
@@ -207,16 +347,18 @@ udp_start(void)
 	/* A larger kernel buffer absorbs bursts while the loop is busy; the
 	 * kernel caps it at net.core.rmem_max. */
 	setsockopt(udp_fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	/* The reader blocks in recvmmsg; this bounds how long it can miss
+	 * a stop. */
+	struct timeval tmo = {0, UDP_STOP_MS * 1000};
+	setsockopt(udp_fd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
 	if (bind(udp_fd, (struct sockaddr *)&ss, sl) < 0) {
 		vlog(VLOG_ERR, "syslog udp %s: bind: %s", name, strerror(errno));
 		close(udp_fd);
 		udp_fd = -1;
 		return VIGIL_EADDR;
 	}
-	uv_timer_init(vd->loop, &udp_nap);
-	if (uv_poll_init_socket(vd->loop, &udp_poll, udp_fd) < 0 ||
-	    uv_poll_start(&udp_poll, UV_READABLE, udp_cb) < 0) {
-		vlog(VLOG_ERR, "syslog udp %s: cannot watch the socket", name);
+	if (uv_async_init(vd->loop, &udp_async, udp_async_cb) < 0) {
+		vlog(VLOG_ERR, "syslog udp %s: cannot set up its wake-up", name);
 		close(udp_fd);
 		udp_fd = -1;
 		return VIGIL_EIO;
@@ -449,6 +591,32 @@ syslog_net_start(struct vigild *state)
 	return 0;
 }
 
+int
+syslog_net_run(void)
+{
+	sigset_t all, old;
+	pthread_attr_t a;
+	int r;
+
+	if (!udp_on || udp_running)
+		return 0;
+	/* Signals are the loop's: the reader starts with them blocked. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&a);
+	pthread_attr_setstacksize(&a, UDP_STACK);
+	r = pthread_create(&udp_thread, &a, udp_reader, NULL);
+	pthread_attr_destroy(&a);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0) {
+		vlog(VLOG_ERR, "syslog udp: cannot start the reader thread: %s",
+		    strerror(r));
+		return VIGIL_EIO;
+	}
+	udp_running = 1;
+	return 0;
+}
+
 static int
 listen_eq(const struct config_listen *a, const struct config_listen *b)
 {
@@ -471,10 +639,16 @@ void
 syslog_net_close(void)
 {
 	uv_close((uv_handle_t *)&health, NULL);
+	if (udp_running) {
+		atomic_store(&udp_quit, 1);
+		/* Wakes a reader blocked in recvmmsg at once (the receive
+		 * timeout would, later). */
+		shutdown(udp_fd, SHUT_RD);
+		pthread_join(udp_thread, NULL);
+		udp_running = 0;
+	}
 	if (udp_on) {
-		uv_poll_stop(&udp_poll);
-		uv_close((uv_handle_t *)&udp_poll, NULL);
-		uv_close((uv_handle_t *)&udp_nap, NULL);
+		uv_close((uv_handle_t *)&udp_async, NULL);
 		close(udp_fd);
 		udp_fd = -1;
 		udp_on = 0;

@@ -22,6 +22,7 @@ struct net_stats {
 	uint64_t udp_truncated;     /* datagrams longer than the limit */
 	uint64_t udp_errors;        /* receive errors */
 	uint64_t udp_naps;          /* reads paused for a batch to build */
+	uint64_t udp_ring_full;     /* reader waits: the loop was behind */
 	uint64_t tcp_accepted;      /* connections accepted and served */
 	uint64_t tcp_refused;       /* accepted and closed: all slots in use */
 	uint64_t tcp_unknown_source;/* accepted and closed: source not configured */

@@ -267,6 +267,7 @@ codec_fill_summary(vigil_Summary *s, const struct codec_view *v)
 		s->net.tcp_open = n->tcp_open;
 		s->net.tcp_open_high = n->tcp_open_high;
 		s->net.udp_naps = n->udp_naps;
+		s->net.udp_ring_full = n->udp_ring_full;
 	}
 	if (v->status) {
 		const struct status_stats *st = v->status;

@@ -97,7 +97,7 @@ static const struct fdesc net_f[] = {
 	F64(vigil_NetStats, tcp_closed_peer), F64(vigil_NetStats, tcp_messages),
 	F64(vigil_NetStats, tcp_truncated), F64(vigil_NetStats, tcp_bytes),
 	F32(vigil_NetStats, tcp_open), F32(vigil_NetStats, tcp_open_high),
-	F64(vigil_NetStats, udp_naps),
+	F64(vigil_NetStats, udp_naps), F64(vigil_NetStats, udp_ring_full),
 };
 static const struct fdesc status_f[] = {
 	F64(vigil_StatusStats, requests), F64(vigil_StatusStats, refused_acl),

@@ -121,6 +121,17 @@ log_file $T/daemon.log"
 	VIGILD_PID=$(cat "$T/vigild.pid")
 	grep -q 'running as user nobody' "$T/daemon.log" || fail "no privilege drop"
 	[ "$(stat -c %U /proc/"$VIGILD_PID")" = nobody ] || fail "daemon runs as $(stat -c %U /proc/"$VIGILD_PID")"
+	# The detached process reads syslog over both transports (the UDP
+	# reader thread starts after the fork).
+	logger --udp -n 127.0.0.1 -P "$P" "daemon udp" || fail "logger udp"
+	logger --tcp -n 127.0.0.1 -P "$P" "daemon tcp" || fail "logger tcp"
+	daemon_counted() {
+		"$VIGILCTL" -s 127.0.0.1:"$S" status --json >"$T/d.json" 2>/dev/null &&
+		    [ "$(host_messages "$T/d.json" loop1)" = 2 ]
+	}
+	wait_for daemon_counted || fail "daemon did not count 2 messages"
+	[ "$(ls /proc/"$VIGILD_PID"/task | wc -l)" = 2 ] ||
+		fail "expected the loop and the UDP reader: $(ls /proc/"$VIGILD_PID"/task | wc -l) threads"
 	kill -TERM "$VIGILD_PID"
 	wait_for sh -c "! kill -0 $VIGILD_PID 2>/dev/null" || fail "daemon did not stop"
 	VIGILD_PID=
