@@ -433,20 +433,20 @@ struct sink {
 static void
 copy_run(uint8_t *d, const uint8_t *p, size_t len)
 {
-	for (; len >= 8; d += 8, p += 8, len -= 8)
-		memcpy(d, p, 8);
-	if (len & 4) {
+	/* The last piece overlaps the one before instead of a byte tail. */
+	if (len >= 8) {
+		for (size_t i = 0; i + 8 < len; i += 8)
+			memcpy(d + i, p + i, 8);
+		memcpy(d + len - 8, p + len - 8, 8);
+	} else if (len >= 4) {
 		memcpy(d, p, 4);
-		d += 4;
-		p += 4;
-	}
-	if (len & 2) {
+		memcpy(d + len - 4, p + len - 4, 4);
+	} else if (len >= 2) {
 		memcpy(d, p, 2);
-		d += 2;
-		p += 2;
-	}
-	if (len & 1)
+		memcpy(d + len - 2, p + len - 2, 2);
+	} else if (len) {
 		*d = *p;
+	}
 }
 
 /* Append p[0..len) to the sink.  If it does not fit, a cut text fills out
