@@ -5,7 +5,8 @@
  * The first two bytes seed the chunk sizes; the rest is the stream.  The
  * stream is framed three times: whole, in pseudo-random chunks and byte by
  * byte.  Checks: every call makes progress (used > 0, used <= len), 0 means
- * all consumed, every message lies in f->buf and is at most VIGIL_MAX_MSG
+ * all consumed, every message lies in f->buf or (when it arrived whole)
+ * in the bytes of the call that returned it, and is at most VIGIL_MAX_MSG
  * bytes, the number of calls is bounded (no infinite loop), and the three
  * runs deliver the same messages with the same counters (framing does not
  * depend on chunking).  Each message is also parsed.
@@ -36,13 +37,18 @@ mix(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
+/* in[0..in_len): the bytes the call that returned m consumed (NULL after
+ * frame_finish, which can only hand out f->buf). */
 static void
-deliver(struct result *r, const char *m, size_t n, int t)
+deliver(struct result *r, const char *m, size_t n, int t, const char *in,
+    size_t in_len)
 {
 	struct syslog_msg sm;
+	int in_buf = m >= fr.buf && m + n <= fr.buf + sizeof fr.buf;
+	int in_call = in != NULL && m >= in && m + n <= in + in_len;
 
-	if (m == NULL || n > VIGIL_MAX_MSG || m < fr.buf ||
-	    m + n > fr.buf + sizeof fr.buf || (t != 0 && t != 1))
+	if (m == NULL || n > VIGIL_MAX_MSG || !(in_buf || in_call) ||
+	    (t != 0 && t != 1))
 		abort();
 	r->hash = mix(r->hash, &n, sizeof n);
 	r->hash = mix(r->hash, m, n);
@@ -86,11 +92,11 @@ run(const char *s, size_t n, int chunking, uint32_t seed, struct result *r)
 			/* Each call consumes at least one byte. */
 			if (used == 0 || used > len || ++calls > n + 1)
 				abort();
+			if (rc == 1)
+				deliver(r, m, ml, t, p, used);
 			p += used;
 			len -= used;
-			if (rc == 1) {
-				deliver(r, m, ml, t);
-			} else if (rc == 0) {
+			if (rc == 0) {
 				if (len != 0 || m != NULL || ml != 0)
 					abort();
 			} else if (rc == VIGIL_EFRAME) {
@@ -101,7 +107,7 @@ run(const char *s, size_t n, int chunking, uint32_t seed, struct result *r)
 				if (rc != VIGIL_EFRAME || used != 1)
 					abort();
 				goto out;
-			} else {
+			} else if (rc != 1) {
 				abort();
 			}
 		}
@@ -112,7 +118,7 @@ run(const char *s, size_t n, int chunking, uint32_t seed, struct result *r)
 		int t = 0, rc = frame_finish(&fr, &m, &ml, &t);
 
 		if (rc == 1)
-			deliver(r, m, ml, t);
+			deliver(r, m, ml, t, NULL, 0);
 		else if (rc != 0)
 			abort();
 	}
