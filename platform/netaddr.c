@@ -53,3 +53,10 @@ netaddr_listen_name(const struct config_listen *l, char *buf, size_t cap)
 	snprintf(buf, cap, l->addr.family == 6 ? "[%s]:%u" : "%s:%u", a,
 	    (unsigned)l->port);
 }
+
+int
+netaddr_listen_eq(const struct config_listen *a, const struct config_listen *b)
+{
+	return a->enabled == b->enabled && a->port == b->port &&
+	    memcmp(&a->addr, &b->addr, sizeof(a->addr)) == 0;
+}

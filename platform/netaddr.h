@@ -19,6 +19,11 @@ void netaddr_from_sockaddr(const struct sockaddr *sa, struct hosts_addr *a);
 socklen_t netaddr_to_sockaddr(const struct config_listen *l,
     struct sockaddr_storage *ss);
 
+/* 1 when two configured listeners are the same (on or off, address and
+ * port): a reload compares them. */
+int netaddr_listen_eq(const struct config_listen *a,
+    const struct config_listen *b);
+
 /* "192.0.2.1:514" or "[2001:db8::1]:514", for log lines. */
 void netaddr_listen_name(const struct config_listen *l, char *buf,
     size_t cap);

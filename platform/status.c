@@ -32,8 +32,8 @@
 #include "log.h"
 #include "netaddr.h"
 #include "status.h"
+#include "tcplisten.h"
 
-#define REJECT_SLOTS 2        /* handles for accept-then-close */
 #define LOG_EVERY_MS 60000    /* rate limit of repeated warnings */
 #define FRAME_BUF (VIGIL_STATUS_MAX_FRAME + CODEC_VARINT_MAX)
 
@@ -52,12 +52,8 @@ static struct vigild *vd;
 static struct auth auth;
 static struct config_listen bound_tcp, bound_udp;
 
-static uv_tcp_t listener;
-static int tcp_on;
+static struct tcplisten listener;
 static struct conn conns[VIGIL_MAX_STATUS_CONN];
-static uv_tcp_t rejects[REJECT_SLOTS];
-static int reject_busy[REJECT_SLOTS];
-static int pending_reject;
 static uv_timer_t sweep;
 static int sweep_on;
 
@@ -419,54 +415,20 @@ conn_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	process(c);
 }
 
-static int reject_one(void);
-
+/* A connection accepted only to be closed: outside the allow-list, or
+ * no slot free. */
 static void
-reject_closed(uv_handle_t *h)
-{
-	reject_busy[(uv_tcp_t *)h - rejects] = 0;
-	if (pending_reject && tcp_on) {
-		/* libuv stops watching the listener until the waiting
-		 * connection is accepted; take it now. */
-		pending_reject = 0;
-		reject_one();
-	}
-}
-
-/* Accepts the waiting connection only to close it, counting it as
- * refused by the allow-list or for want of a slot.  Returns 0, or -1 if
- * no reject handle is free (retried when one frees up). */
-static int
-reject_one(void)
+refused(const struct hosts_addr *a)
 {
 	static uint64_t last_log;
-	for (int i = 0; i < REJECT_SLOTS; i++) {
-		if (reject_busy[i])
-			continue;
-		uv_tcp_init(vd->loop, &rejects[i]);
-		reject_busy[i] = 1;
-		if (uv_accept((uv_stream_t *)&listener,
-		    (uv_stream_t *)&rejects[i]) == 0) {
-			struct sockaddr_storage ss;
-			struct hosts_addr a;
-			int sl = sizeof(ss);
-			memset(&ss, 0, sizeof(ss));
-			uv_tcp_getpeername(&rejects[i], (struct sockaddr *)&ss,
-			    &sl);
-			netaddr_from_sockaddr((struct sockaddr *)&ss, &a);
-			if (!config_noc_allowed(&vd->cfg, &a)) {
-				vd->status.refused_acl++;
-			} else {
-				vd->status.tcp_refused++;
-				log_limited(&last_log, "all status connection "
-				    "slots in use; refusing a connection", &a);
-			}
-		}
-		uv_close((uv_handle_t *)&rejects[i], reject_closed);
-		return 0;
+
+	if (!config_noc_allowed(&vd->cfg, a)) {
+		vd->status.refused_acl++;
+	} else {
+		vd->status.tcp_refused++;
+		log_limited(&last_log, "all status connection slots in use; "
+		    "refusing a connection", a);
 	}
-	pending_reject = 1;
-	return -1;
 }
 
 static void
@@ -484,7 +446,7 @@ on_connection(uv_stream_t *server, int status)
 		}
 	}
 	if (!c) {
-		reject_one();
+		tcplisten_refuse(&listener);
 		return;
 	}
 	uv_tcp_init(vd->loop, &c->h);
@@ -497,11 +459,7 @@ on_connection(uv_stream_t *server, int status)
 		conn_close(c);
 		return;
 	}
-	struct sockaddr_storage ss;
-	int sl = sizeof(ss);
-	memset(&ss, 0, sizeof(ss));
-	uv_tcp_getpeername(&c->h, (struct sockaddr *)&ss, &sl);
-	netaddr_from_sockaddr((struct sockaddr *)&ss, &c->peer);
+	tcplisten_peer(&c->h, &c->peer);
 	if (!config_noc_allowed(&vd->cfg, &c->peer)) {
 		vd->status.refused_acl++;
 		log_limited(&last_acl_log, "tcp connection refused (not in "
@@ -536,22 +494,11 @@ sweep_cb(uv_timer_t *t)
 static int
 tcp_start(void)
 {
-	struct sockaddr_storage ss;
 	char name[80];
-	const struct config_listen *l = &vd->cfg.status_tcp;
 
-	netaddr_to_sockaddr(l, &ss);
-	netaddr_listen_name(l, name, sizeof(name));
-	uv_tcp_init(vd->loop, &listener);
-	int r = uv_tcp_bind(&listener, (struct sockaddr *)&ss, 0);
-	if (r == 0)
-		r = uv_listen((uv_stream_t *)&listener, 16, on_connection);
-	if (r < 0) {
-		vlog(VLOG_ERR, "status tcp %s: %s", name, uv_strerror(r));
-		uv_close((uv_handle_t *)&listener, NULL);
+	if (tcplisten_start(&listener, vd->loop, &vd->cfg.status_tcp, 16,
+	    on_connection, refused, "status tcp", name, sizeof(name)) < 0)
 		return VIGIL_EADDR;
-	}
-	tcp_on = 1;
 	uv_timer_init(vd->loop, &sweep);
 	uv_timer_start(&sweep, sweep_cb, 1000, 1000);
 	sweep_on = 1;
@@ -647,13 +594,6 @@ status_start(struct vigild *state)
 	return 0;
 }
 
-static int
-listen_eq(const struct config_listen *a, const struct config_listen *b)
-{
-	return a->enabled == b->enabled && a->port == b->port &&
-	    memcmp(&a->addr, &b->addr, sizeof(a->addr)) == 0;
-}
-
 int
 status_reload(struct vigild *state)
 {
@@ -661,8 +601,8 @@ status_reload(struct vigild *state)
 	if (auth_set_key(&auth, vd->cfg.psk, vd->cfg.psk_len) < 0)
 		vlog(VLOG_ERR, "reload: noc_key longer than %u bytes; commands "
 		    "refused", (unsigned)VIGIL_MAX_PSK);
-	if (!listen_eq(&bound_tcp, &vd->cfg.status_tcp) ||
-	    !listen_eq(&bound_udp, &vd->cfg.status_udp))
+	if (!netaddr_listen_eq(&bound_tcp, &vd->cfg.status_tcp) ||
+	    !netaddr_listen_eq(&bound_udp, &vd->cfg.status_udp))
 		vlog(VLOG_WARN, "reload: status listen addresses changed; they "
 		    "take effect at the next restart");
 	return 0;
@@ -671,10 +611,7 @@ status_reload(struct vigild *state)
 void
 status_close(void)
 {
-	if (tcp_on) {
-		uv_close((uv_handle_t *)&listener, NULL);
-		tcp_on = 0;
-	}
+	tcplisten_close(&listener);
 	if (sweep_on) {
 		uv_close((uv_handle_t *)&sweep, NULL);
 		sweep_on = 0;
@@ -686,7 +623,5 @@ status_close(void)
 	for (int i = 0; i < VIGIL_MAX_STATUS_CONN; i++)
 		if (conns[i].in_use)
 			conn_close(&conns[i]);
-	/* Reject handles close themselves. */
-	pending_reject = 0;
 	memset(&auth, 0, sizeof(auth)); /* the key does not outlive the loop */
 }

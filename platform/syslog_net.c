@@ -35,9 +35,9 @@
 #include "log.h"
 #include "netaddr.h"
 #include "syslog_net.h"
+#include "tcplisten.h"
 
 #define READ_CHUNK 16384   /* bytes read per TCP read callback */
-#define REJECT_SLOTS 4     /* handles for accept-then-close */
 #define UDP_RCVBUF (4 << 20)
 #define UDP_STOP_MS 200      /* the reader's receive timeout */
 #define UDP_STACK (64 << 10) /* the reader's stack: it calls little */
@@ -86,12 +86,8 @@ static _Atomic int udp_quit;
 static _Atomic uint32_t udp_reads, udp_errs, udp_naps, udp_full;
 static uint32_t seen_reads, seen_errs, seen_naps, seen_full;
 
-static uv_tcp_t tcp_listener;
-static int tcp_on;
+static struct tcplisten tcp_listener;
 static struct conn conns[VIGIL_MAX_TCP_CONN];
-static uv_tcp_t rejects[REJECT_SLOTS];
-static int reject_busy[REJECT_SLOTS];
-static int pending_reject;
 static uv_timer_t sweep;
 static int sweep_on;
 static uv_timer_t health;
@@ -453,38 +449,12 @@ conn_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	}
 }
 
-static int reject_one(uint64_t *counter);
-
+/* A connection accepted only to be closed: no slot free. */
 static void
-reject_closed(uv_handle_t *h)
+refused(const struct hosts_addr *a)
 {
-	reject_busy[(uv_tcp_t *)h - rejects] = 0;
-	if (pending_reject) {
-		/* libuv stops watching the listener until the waiting
-		 * connection is accepted; take it now. */
-		pending_reject = 0;
-		reject_one(&vd->net.tcp_refused);
-	}
-}
-
-/* Accepts the waiting connection only to close it.  Returns 0, or -1 if
- * no reject handle is free (the accept is retried when one frees up). */
-static int
-reject_one(uint64_t *counter)
-{
-	for (int i = 0; i < REJECT_SLOTS; i++) {
-		if (reject_busy[i])
-			continue;
-		uv_tcp_init(vd->loop, &rejects[i]);
-		reject_busy[i] = 1;
-		if (uv_accept((uv_stream_t *)&tcp_listener,
-		    (uv_stream_t *)&rejects[i]) == 0 && counter)
-			(*counter)++;
-		uv_close((uv_handle_t *)&rejects[i], reject_closed);
-		return 0;
-	}
-	pending_reject = 1;
-	return -1;
+	(void)a;
+	vd->net.tcp_refused++;
 }
 
 static void
@@ -509,7 +479,7 @@ on_connection(uv_stream_t *server, int status)
 			    "slots in use, refusing (counted)", limit);
 			last_log = uv_now(vd->loop);
 		}
-		reject_one(&vd->net.tcp_refused);
+		tcplisten_refuse(&tcp_listener);
 		return;
 	}
 	uv_tcp_init(vd->loop, &c->h);
@@ -522,11 +492,7 @@ on_connection(uv_stream_t *server, int status)
 	}
 	c->in_use = 1;
 	vd->net.tcp_open++;
-	struct sockaddr_storage ss;
-	int sl = sizeof(ss);
-	memset(&ss, 0, sizeof(ss));
-	uv_tcp_getpeername(&c->h, (struct sockaddr *)&ss, &sl);
-	netaddr_from_sockaddr((struct sockaddr *)&ss, &c->peer);
+	tcplisten_peer(&c->h, &c->peer);
 	if (hosts_lookup(&vd->ingest.hosts, &c->peer) < 0) {
 		conn_close(c, &vd->net.tcp_unknown_source);
 		return;
@@ -554,22 +520,11 @@ sweep_cb(uv_timer_t *t)
 static int
 tcp_start(void)
 {
-	struct sockaddr_storage ss;
 	char name[80];
-	const struct config_listen *l = &vd->cfg.syslog_tcp;
 
-	netaddr_to_sockaddr(l, &ss);
-	netaddr_listen_name(l, name, sizeof(name));
-	uv_tcp_init(vd->loop, &tcp_listener);
-	int r = uv_tcp_bind(&tcp_listener, (struct sockaddr *)&ss, 0);
-	if (r == 0)
-		r = uv_listen((uv_stream_t *)&tcp_listener, 128, on_connection);
-	if (r < 0) {
-		vlog(VLOG_ERR, "syslog tcp %s: %s", name, uv_strerror(r));
-		uv_close((uv_handle_t *)&tcp_listener, NULL);
+	if (tcplisten_start(&tcp_listener, vd->loop, &vd->cfg.syslog_tcp, 128,
+	    on_connection, refused, "syslog tcp", name, sizeof(name)) < 0)
 		return VIGIL_EADDR;
-	}
-	tcp_on = 1;
 	uv_timer_init(vd->loop, &sweep);
 	uv_timer_start(&sweep, sweep_cb, 1000, 1000);
 	sweep_on = 1;
@@ -617,19 +572,12 @@ syslog_net_run(void)
 	return 0;
 }
 
-static int
-listen_eq(const struct config_listen *a, const struct config_listen *b)
-{
-	return a->enabled == b->enabled && a->port == b->port &&
-	    memcmp(&a->addr, &b->addr, sizeof(a->addr)) == 0;
-}
-
 void
 syslog_net_reload(struct vigild *state, const struct vigil_config *old)
 {
 	vd = state;
-	if (!listen_eq(&old->syslog_udp, &vd->cfg.syslog_udp) ||
-	    !listen_eq(&old->syslog_tcp, &vd->cfg.syslog_tcp))
+	if (!netaddr_listen_eq(&old->syslog_udp, &vd->cfg.syslog_udp) ||
+	    !netaddr_listen_eq(&old->syslog_tcp, &vd->cfg.syslog_tcp))
 		vlog(VLOG_WARN, "reload: syslog listen addresses changed; "
 		    "they take effect at the next restart");
 	/* Connections beyond a lowered limit stay until they close. */
@@ -653,10 +601,7 @@ syslog_net_close(void)
 		udp_fd = -1;
 		udp_on = 0;
 	}
-	if (tcp_on) {
-		uv_close((uv_handle_t *)&tcp_listener, NULL);
-		tcp_on = 0;
-	}
+	tcplisten_close(&tcp_listener);
 	if (sweep_on) {
 		uv_close((uv_handle_t *)&sweep, NULL);
 		sweep_on = 0;
