@@ -540,6 +540,43 @@ evac_cmd_confirm(uint32_t id, char *why, size_t cap)
 
 /* ---- status ------------------------------------------------------------- */
 
+int
+evac_fill_ssh(vigil_SshStats *s)
+{
+	struct ssh_stats st;
+
+	memset(s, 0, sizeof(*s));
+	if (!on)
+		return 0;
+	ssh_stats(-1, &st);
+	s->connects = st.connects;
+	s->connect_failures = st.connect_failures;
+	s->hostkey_mismatch = st.hostkey_mismatch;
+	s->hostkey_unknown = st.hostkey_unknown;
+	s->known_hosts_bad = st.known_hosts_bad;
+	s->auth_failures = st.auth_failures;
+	s->step_timeouts = st.step_timeouts;
+	s->keepalive_dead = st.keepalive_dead;
+	s->drops = st.drops;
+	s->execs = st.execs;
+	s->exec_ok = st.exec_ok;
+	s->exec_nonzero = st.exec_nonzero;
+	s->exec_errors = st.exec_errors;
+	s->exec_timeouts = st.exec_timeouts;
+	s->refused_not_ready = st.refused_not_ready;
+	s->refused_no_slot = st.refused_no_slot;
+	s->nomem = st.nomem;
+	s->warm_opened = st.warm_opened;
+	s->warm_used = st.warm_used;
+	s->warm_lost = st.warm_lost;
+	s->channels_open = st.channels_open;
+	s->channels_high = st.channels_high;
+	s->channels_warm = st.channels_warm;
+	s->write_us_max = st.write_us_max;
+	s->connect_ms_max = st.connect_ms_max;
+	return 1;
+}
+
 void
 evac_fill(vigil_MigrationsPage *pg, uint32_t max_decisions)
 {

@@ -39,6 +39,10 @@ int evac_cmd_evacuate(const char *host, int clear, char *why, size_t cap);
 int evac_cmd_mode(int mode, char *why, size_t cap);
 int evac_cmd_confirm(uint32_t id, char *why, size_t cap);
 
+/* The SSH client's counters, summed over the hosts.  Returns 0 (and
+ * leaves s zero) when evacuation is off and there is no SSH client. */
+int evac_fill_ssh(vigil_SshStats *s);
+
 /* The migrations page of the status channel. */
 void evac_fill(vigil_MigrationsPage *pg, uint32_t max_decisions);
 

@@ -119,6 +119,7 @@ fill_summary(void)
 	};
 	arena_get_stats(&as);
 	codec_fill_summary(&rep.summary, &v);
+	rep.summary.has_ssh = evac_fill_ssh(&rep.summary.ssh);
 	rep.has_summary = true;
 }
 

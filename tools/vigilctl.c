@@ -127,6 +127,25 @@ static const struct fdesc drain_f[] = {
 	F32(vigil_DrainStats, templates), F32(vigil_DrainStats, templates_high),
 	F32(vigil_DrainStats, nodes), F32(vigil_DrainStats, pool_bytes),
 };
+static const struct fdesc ssh_f[] = {
+	F64(vigil_SshStats, connects), F64(vigil_SshStats, connect_failures),
+	F64(vigil_SshStats, hostkey_mismatch),
+	F64(vigil_SshStats, hostkey_unknown),
+	F64(vigil_SshStats, known_hosts_bad),
+	F64(vigil_SshStats, auth_failures),
+	F64(vigil_SshStats, step_timeouts),
+	F64(vigil_SshStats, keepalive_dead), F64(vigil_SshStats, drops),
+	F64(vigil_SshStats, execs), F64(vigil_SshStats, exec_ok),
+	F64(vigil_SshStats, exec_nonzero), F64(vigil_SshStats, exec_errors),
+	F64(vigil_SshStats, exec_timeouts),
+	F64(vigil_SshStats, refused_not_ready),
+	F64(vigil_SshStats, refused_no_slot), F64(vigil_SshStats, nomem),
+	F64(vigil_SshStats, warm_opened), F64(vigil_SshStats, warm_used),
+	F64(vigil_SshStats, warm_lost), F32(vigil_SshStats, channels_open),
+	F32(vigil_SshStats, channels_high),
+	F32(vigil_SshStats, channels_warm), F32(vigil_SshStats, write_us_max),
+	F32(vigil_SshStats, connect_ms_max),
+};
 #define NF(a) (sizeof(a) / sizeof(a[0]))
 
 static uint64_t
@@ -217,6 +236,10 @@ print_summary(const vigil_Summary *s)
 		json_fields("arena", &s->arena, arena_f, NF(arena_f));
 		printf(", ");
 		json_fields("drain", &s->drain, drain_f, NF(drain_f));
+		if (s->has_ssh) {
+			printf(", ");
+			json_fields("ssh", &s->ssh, ssh_f, NF(ssh_f));
+		}
 		printf("}");
 		return;
 	}
@@ -233,6 +256,8 @@ print_summary(const vigil_Summary *s)
 	text_fields("status", &s->status, status_f, NF(status_f));
 	text_fields("arena", &s->arena, arena_f, NF(arena_f));
 	text_fields("drain", &s->drain, drain_f, NF(drain_f));
+	if (s->has_ssh)
+		text_fields("ssh", &s->ssh, ssh_f, NF(ssh_f));
 }
 
 /* Width of the host name column: the longest name of the first page. */

@@ -71,6 +71,17 @@ A2C=$(jget "$T/m.json" 'j["alarm_to_command_us_max"]')
 [ "$A2C" -gt 0 ] || fail "no alarm-to-command time"
 echo "alarm to migrate command written: $A2C us (max of 2)"
 ctl migrations | grep -q 'done' || fail "migrations table"
+# The SSH client's counters on the status channel: both hosts connected,
+# no key refused, the commands ran and ended well.
+ctl summary --json >"$T/sum.json" || fail "summary"
+ssh_f() { jget "$T/sum.json" "j['summary']['ssh']['$1']"; }
+[ "$(ssh_f connects)" -ge 2 ] || fail "ssh connects: $(ssh_f connects)"
+[ "$(ssh_f hostkey_mismatch)" = 0 ] && [ "$(ssh_f hostkey_unknown)" = 0 ] &&
+    [ "$(ssh_f auth_failures)" = 0 ] || fail "ssh refusals: $(cat "$T/sum.json")"
+[ "$(ssh_f execs)" -gt 0 ] && [ "$(ssh_f exec_ok)" -gt 0 ] ||
+	fail "ssh execs: $(cat "$T/sum.json")"
+[ "$(ssh_f warm_used)" -gt 0 ] || fail "no warm channel used"
+ctl summary | grep -q '^ssh ' || fail "no ssh line in the summary"
 
 # Manual mode: hvB is evacuated on request; the recommendation waits for
 # an operator.  hvA must be healthy again to be a target.
