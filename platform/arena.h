@@ -25,7 +25,8 @@
  *
  * Allocator: first fit over an address-ordered free list with boundary
  * tags and immediate coalescing; 16-byte alignment, 16 bytes of overhead
- * per block.  Single-threaded, like the loop that uses it.
+ * per block.  Single-threaded, like the loop that uses it: the one other
+ * thread, the UDP reader (syslog_net.c), never allocates.
  */
 #ifndef VIGIL_ARENA_H
 #define VIGIL_ARENA_H
