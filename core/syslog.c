@@ -333,23 +333,20 @@ parse_3164_date(const unsigned char *b, size_t n, size_t i, int64_t tz,
 		 * at least 365 - 182 days away, so this one is the nearest
 		 * (the usual case, decided with one date). */
 		best = epoch_of(&t, ny, tz, &ok);
-		if (ok && best - now_s < 182 * SECS_PER_DAY &&
-		    now_s - best < 182 * SECS_PER_DAY) {
-			*ts = best;
-			*us = t.us;
-			return k - i;
-		}
-		for (int64_t y = ny - 1; y <= ny + 1; y++) {
-			int64_t e = epoch_of(&t, y, tz, &ok);
-			int64_t d = e > now_s ? e - now_s : now_s - e;
+		if (!ok || best - now_s >= 182 * SECS_PER_DAY ||
+		    now_s - best >= 182 * SECS_PER_DAY) {
+			for (int64_t y = ny - 1; y <= ny + 1; y++) {
+				int64_t e = epoch_of(&t, y, tz, &ok);
+				int64_t d = e > now_s ? e - now_s : now_s - e;
 
-			if (ok && (best_d < 0 || d < best_d)) {
-				best = e;
-				best_d = d;
+				if (ok && (best_d < 0 || d < best_d)) {
+					best = e;
+					best_d = d;
+				}
 			}
+			if (best_d < 0)
+				return 0; /* Feb 29, no leap year near now */
 		}
-		if (best_d < 0)
-			return 0; /* Feb 29 with no leap year near now */
 		*ts = best;
 	}
 	*us = t.us;
@@ -632,6 +629,7 @@ scan_bytes(const unsigned char *s, size_t n)
 	const uint64_t ones = UINT64_C(0x0101010101010101);
 	const uint64_t highs = UINT64_C(0x8080808080808080);
 	uint64_t zero = 0, high = 0, w;
+	unsigned tail = 0;
 	size_t i = 0;
 
 	for (; i + 8 <= n; i += 8) {
@@ -641,29 +639,10 @@ scan_bytes(const unsigned char *s, size_t n)
 		 * only mark a byte above a zero one, never invent one). */
 		zero |= (w - ones) & ~w;
 	}
-	if (i < n) {
-		/* The missing bytes are 0x01: neither zero nor high. */
-		unsigned char t[8] = {1, 1, 1, 1, 1, 1, 1, 1}, *d = t;
-		const unsigned char *q = s + i;
-		size_t r = n - i; /* 1..7, copied without a memcpy call */
-
-		if (r & 4) {
-			memcpy(d, q, 4);
-			d += 4;
-			q += 4;
-		}
-		if (r & 2) {
-			memcpy(d, q, 2);
-			d += 2;
-			q += 2;
-		}
-		if (r & 1)
-			*d = *q;
-		memcpy(&w, t, 8);
-		high |= w;
-		zero |= (w - ones) & ~w;
-	}
-	return ((zero & highs) ? BYTES_NUL : 0u) |
+	for (; i < n; i++) /* the last 0..7 bytes */
+		tail |= (s[i] == 0 ? BYTES_NUL : 0u) |
+		    (s[i] >= 0x80 ? BYTES_HIGH : 0u);
+	return tail | ((zero & highs) ? BYTES_NUL : 0u) |
 	    ((high & highs) ? BYTES_HIGH : 0u);
 }
 
