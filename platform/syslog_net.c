@@ -92,15 +92,6 @@ static uv_timer_t sweep;
 static int sweep_on;
 static uv_timer_t health;
 
-/* Drops the trailing LF, CR and NUL bytes many UDP senders append. */
-static size_t
-trim_tail(const char *p, size_t n)
-{
-	while (n && (p[n - 1] == '\n' || p[n - 1] == '\r' || p[n - 1] == '\0'))
-		n--;
-	return n;
-}
-
 /* A host's health changed: log it, with the template that moved it up (an
  * alarm when it became severe), and tell the evacuation. */
 static void
@@ -168,11 +159,9 @@ nap_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* One recvmmsg(2) into the slots: blocks until a datagram is there (or
- * the receive timeout), then takes what else is queued (MSG_WAITFORONE).
- * MSG_TRUNC makes msg_len the datagram's real length. */
-static int
-udp_read(void)
+/* Points each slot's header at its buffer and address; once, at start. */
+static void
+udp_slots(void)
 {
 	for (int i = 0; i < VIGIL_UDP_BATCH; i++) {
 		udp_iov[i].iov_base = udp_buf[i];
@@ -181,8 +170,18 @@ udp_read(void)
 		udp_msgs[i].msg_hdr.msg_iov = &udp_iov[i];
 		udp_msgs[i].msg_hdr.msg_iovlen = 1;
 		udp_msgs[i].msg_hdr.msg_name = &udp_from[i];
-		udp_msgs[i].msg_hdr.msg_namelen = sizeof(udp_from[i]);
 	}
+}
+
+/* One recvmmsg(2) into the slots: blocks until a datagram is there (or
+ * the receive timeout), then takes what else is queued (MSG_WAITFORONE).
+ * MSG_TRUNC makes msg_len the datagram's real length.  The kernel sets
+ * msg_len, msg_flags and msg_namelen; only the last is an input too. */
+static int
+udp_read(void)
+{
+	for (int i = 0; i < VIGIL_UDP_BATCH; i++)
+		udp_msgs[i].msg_hdr.msg_namelen = sizeof(udp_from[i]);
 	return recvmmsg(udp_fd, udp_msgs, VIGIL_UDP_BATCH,
 	    MSG_WAITFORONE | MSG_TRUNC, NULL);
 }
@@ -309,7 +308,9 @@ udp_async_cb(uv_async_t *h)
 			vd->net.udp_truncated++;
 		}
 		vd->net.udp_datagrams++;
-		deliver(&rec->src, m, trim_tail(m, len), rec->orig, trunc, now);
+		/* The trailing LF, CR and NUL bytes many senders append are
+		 * dropped by syslog_parse (syslog_trim). */
+		deliver(&rec->src, m, len, rec->orig, trunc, now);
 		r += rec->size;
 		if (++k % VIGIL_UDP_BATCH == 0)
 			atomic_store_explicit(&udp_rd, r,
@@ -359,6 +360,7 @@ udp_start(void)
 		udp_fd = -1;
 		return VIGIL_EIO;
 	}
+	udp_slots();
 	udp_on = 1;
 	vlog(VLOG_INFO, "syslog udp listening on %s", name);
 	return 0;
