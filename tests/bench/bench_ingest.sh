@@ -295,6 +295,13 @@ print("ingest: %s %s: counted %d of %d (%.1f%% lost) in %.3f s; "
 	    "$N" "$C" "$M_T0" "$M_TEND" "$M_CPU" "$1" "$2" "$DIAG"
 }
 
+# ratio V R: V / R to two decimals (0 when R is 0)
+ratio() {
+	$PY -c 'import sys
+v, r = float(sys.argv[1]), float(sys.argv[2])
+print("%.2f" % (v / r if r else 0))' "$1" "$2"
+}
+
 # median of the arguments (an odd count of numbers)
 median() {
 	printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"
@@ -318,9 +325,7 @@ run() {
 			report "$1" rsyslog
 			RR="$RR $RATE"
 			RL="$RL $((N - C))"
-			PAIRS="$PAIRS $($PY -c 'import sys
-v, r = float(sys.argv[1]), float(sys.argv[2])
-print("%.2f" % (v / r if r else 0))' "$v" "$RATE")"
+			PAIRS="$PAIRS $(ratio "$v" "$RATE")"
 		fi
 	done
 	# shellcheck disable=SC2086 # word splitting is the point
@@ -333,9 +338,7 @@ print("%.2f" % (v / r if r else 0))' "$v" "$RATE")"
 	echo "ingest: ${1}: ratio in each trial:$PAIRS"
 	echo "bench: ingest_${1}_rsyslog $RRATE msg/s"
 	echo "bench: ingest_${1}_loss_rsyslog $RLOSS msg"
-	echo "bench: ingest_${1}_ratio $($PY -c 'import sys
-v, r = float(sys.argv[1]), float(sys.argv[2])
-print("%.2f" % (v / r if r else 0))' "$VRATE" "$RRATE") x"
+	echo "bench: ingest_${1}_ratio $(ratio "$VRATE" "$RRATE") x"
 }
 
 have_rsyslog=1

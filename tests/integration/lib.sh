@@ -85,13 +85,14 @@ host_messages() {
 }
 
 # wait_until SECONDS CMD...: retry a command every 0.1 s for up to SECONDS.
+# (Its counters have names of their own: the tests' n and i are theirs.)
 wait_until() {
-	n=$(($1 * 10))
+	_wu_tries=$(($1 * 10))
 	shift
-	i=0
+	_wu_i=0
 	until "$@"; do
-		i=$((i + 1))
-		[ $i -gt $n ] && return 1
+		_wu_i=$((_wu_i + 1))
+		[ $_wu_i -gt $_wu_tries ] && return 1
 		sleep 0.1
 	done
 }
@@ -105,10 +106,5 @@ inventoried() {
 
 # wait_for CMD...: retry a command for up to 10 s.
 wait_for() {
-	i=0
-	until "$@"; do
-		i=$((i + 1))
-		[ $i -gt 100 ] && return 1
-		sleep 0.1
-	done
+	wait_until 10 "$@"
 }
